@@ -1,0 +1,903 @@
+"""C++ front end: tree-sitter parse of one emitted file, compiled once into Python functions.
+
+Each C++ function becomes a Python function built as a Python `ast` whose line numbers are the C++ line
+numbers and whose file name is the C++ file, so a fault in executed code (and the line a blocked thread is
+waiting at) is read straight off the Python frame: no per-statement bookkeeping, no tree walking at run time.
+
+The accepted subset is what kernel and host programs in the tt-metal programming examples use: declarations
+(with `constexpr`, `auto`, structured bindings, brace and designated initialisers), integer and pointer
+arithmetic, `for`/range-`for`/`while`/`do`/`if`, calls of API functions and of functions defined in the same
+file, template arguments, method calls and member access on API objects, `using namespace`, namespaces.
+Every name is resolved against the API table at compile time. Anything else is a `CompileError` naming the
+file and line.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import tree_sitter_cpp
+from tree_sitter import Language, Node, Parser
+
+from ..errors import Location, TtgenError
+from . import cruntime
+from .api import API, CONSTANT, FUNCTION, TYPE, Api, ApiEntry
+
+_LANGUAGE = Language(tree_sitter_cpp.language())
+
+# Namespaces every file of a kind sees without a using-directive (the firmware wrappers bring them in).
+IMPLICIT_USINGS = {"compute": ("ckernel",), "dataflow": (), "host": ()}
+
+
+class CompileError(TtgenError):
+    """Emitted C++ the interpreter cannot accept: unsupported syntax or an unknown/misused name."""
+
+
+@dataclass
+class CompiledFile:
+    path: str
+    kind: str  # "dataflow", "compute" or "host"
+    functions: dict[str, Callable]
+    includes: list[str]
+    source_lines: list[str] = field(repr=False)
+
+    def entry(self, name: str) -> Callable:
+        if name not in self.functions:
+            raise CompileError(f"no function '{name}' defined", Location(self.path))
+        return self.functions[name]
+
+
+@dataclass
+class _Var:
+    py: str  # Python local name
+    store: Callable | None  # conversion applied when the variable is assigned (integer wrap), or None
+
+
+_NUM_SUFFIX = re.compile(r"(?i)(ull|llu|ul|lu|ll|u|l|f)$")
+
+
+def parse_number(text: str) -> int | float:
+    t = text.replace("'", "")
+    if re.fullmatch(r"(?i)[-+]?0x[0-9a-f]+(ull|llu|ul|lu|ll|u|l)?", t):
+        return int(_NUM_SUFFIX.sub("", t), 16)
+    if re.fullmatch(r"(?i)[-+]?0b[01]+(ull|llu|ul|lu|ll|u|l)?", t):
+        return int(_NUM_SUFFIX.sub("", t), 2)
+    if re.fullmatch(r"(?i)[-+]?[0-9]+(ull|llu|ul|lu|ll|u|l)?", t):
+        core = _NUM_SUFFIX.sub("", t)
+        if len(core.lstrip("+-")) > 1 and core.lstrip("+-").startswith("0"):
+            return int(core, 8)
+        return int(core)
+    if re.fullmatch(r"(?i)[-+]?([0-9]*\.[0-9]+|[0-9]+\.?)(e[-+]?[0-9]+)?f?", t):
+        return float(t.rstrip("fF"))
+    raise ValueError(text)
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'", "0": "\0"}
+
+
+def _string_value(node: Node) -> str:
+    out = []
+    for child in node.named_children:
+        if child.type == "string_content":
+            out.append(child.text.decode())
+        elif child.type == "escape_sequence":
+            out.append(_ESCAPES.get(child.text.decode()[1:], child.text.decode()))
+        else:
+            raise ValueError(child.type)
+    return "".join(out)
+
+
+class _FunctionContext:
+    def __init__(self) -> None:
+        self.scopes: list[dict[str, _Var]] = [{}]
+        self.used: set[str] = set()
+        self.temp = 0
+
+    def declare(self, name: str, store: Callable | None) -> _Var:
+        py = f"v_{name}"
+        n = 1
+        while py in self.used:
+            py = f"v_{name}_{n}"
+            n += 1
+        self.used.add(py)
+        var = _Var(py, store)
+        self.scopes[-1][name] = var
+        return var
+
+    def lookup(self, name: str) -> _Var | None:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return None
+
+    def fresh(self, stem: str) -> str:
+        self.temp += 1
+        return f"t_{stem}_{self.temp}"
+
+
+class Compiler:
+    """Compiles one C++ file of a given kind ("dataflow", "compute", "host") against an API table."""
+
+    def __init__(self, path: str, source: str, kind: str, api: Api = API):
+        self.path = path
+        self.source = source
+        self.kind = kind
+        self.api = api
+        self.usings: list[str] = list(IMPLICIT_USINGS[kind])
+        self.globals: dict[str, Any] = {"__builtins__": {}}
+        self.bound: dict[int, str] = {}  # id(value) -> global name
+        self.functions_defined: dict[str, Node] = {}
+        self.file_constants: dict[str, _Var] = {}
+        self.includes: list[str] = []
+        self.fn: _FunctionContext | None = None
+        self._runtime_names()
+
+    # ----- errors and helpers -------------------------------------------------------------------------------
+
+    def error(self, node: Node, message: str) -> CompileError:
+        return CompileError(message, Location(self.path, node.start_point[0] + 1))
+
+    def unsupported(self, node: Node, what: str | None = None) -> CompileError:
+        snippet = node.text.decode(errors="replace").split("\n")[0][:60]
+        return self.error(node, f"unsupported C++ ({what or node.type}): {snippet}")
+
+    def _runtime_names(self) -> None:
+        for name in ("cdiv", "cmod", "cast", "tick", "member", "set_member", "deref", "subscript",
+                     "store_subscript", "iterate", "unpack"):
+            self.globals[f"rt_{name}"] = getattr(cruntime, name)
+
+    def bind(self, value: Any, stem: str) -> ast.expr:
+        """Make `value` reachable from compiled code as a global; returns the Name to load it."""
+        key = id(value)
+        if key not in self.bound:
+            name = f"g_{re.sub(r'[^0-9A-Za-z_]', '_', stem)}_{len(self.bound)}"
+            self.globals[name] = value
+            self.bound[key] = name
+        return ast.Name(self.bound[key], ast.Load())
+
+    def rt(self, name: str) -> ast.expr:
+        return ast.Name(f"rt_{name}", ast.Load())
+
+    @staticmethod
+    def at(node: ast.AST, cpp: Node) -> ast.AST:
+        node.lineno = node.end_lineno = cpp.start_point[0] + 1
+        node.col_offset = node.end_col_offset = 0
+        return node
+
+    def call(self, fn: ast.expr, args: list[ast.expr], cpp: Node, keywords: list[ast.keyword] | None = None) -> ast.Call:
+        return self.at(ast.Call(fn, args, keywords or []), cpp)
+
+    # ----- entry ---------------------------------------------------------------------------------------------
+
+    def compile(self) -> CompiledFile:
+        tree = Parser(_LANGUAGE).parse(self.source.encode())
+        root = tree.root_node
+        bad = self._first_error(root)
+        if bad is not None:
+            raise self.error(bad, "C++ syntax error near: " + bad.text.decode(errors="replace").split("\n")[0][:60])
+        self._top_level(root.named_children, prefix="")
+        functions = {}
+        module_body = []
+        for name, node in self.functions_defined.items():
+            module_body.append(self._function(name, node))
+        module = ast.Module(module_body, [])
+        ast.fix_missing_locations(module)
+        code = compile(module, self.path, "exec")
+        namespace = self.globals
+        exec(code, namespace)  # noqa: S102 - executes our own lowering of the C++ AST, never spec text
+        for name in self.functions_defined:
+            functions[name] = namespace[self._py_function_name(name)]
+        return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"))
+
+    @staticmethod
+    def _first_error(node: Node) -> Node | None:
+        if node.type == "ERROR" or node.is_missing:
+            return node
+        if not node.has_error:
+            return None
+        for child in node.children:
+            found = Compiler._first_error(child)
+            if found is not None:
+                return found
+        return node
+
+    def _top_level(self, nodes: list[Node], prefix: str) -> None:
+        for node in nodes:
+            t = node.type
+            if t == "comment":
+                continue
+            if t == "preproc_include":
+                self.includes.append(node.child_by_field_name("path").text.decode().strip('"<>'))
+            elif t == "preproc_call" and node.child_by_field_name("directive").text.decode() == "#pragma":
+                continue
+            elif t == "using_declaration":
+                self._using(node)
+            elif t == "namespace_definition":
+                name = node.child_by_field_name("name")
+                inner = prefix + (name.text.decode() + "::" if name is not None else "")
+                self._top_level(node.child_by_field_name("body").named_children, inner)
+            elif t == "function_definition":
+                name = self._function_name(node)
+                if name in self.functions_defined:
+                    raise self.error(node, f"function '{name}' defined twice (overloads are not supported)")
+                self.functions_defined[prefix + name] = node
+                if prefix:
+                    self.functions_defined.setdefault(name, node)
+            elif t == "declaration":
+                self._file_constant(node)
+            else:
+                raise self.unsupported(node, f"top-level {t}")
+
+    def _using(self, node: Node) -> None:
+        text = node.text.decode()
+        m = re.fullmatch(r"using\s+namespace\s+([\w:]+)\s*;", text)
+        if m:
+            self.usings.append(m.group(1).removeprefix("::"))
+            return
+        m = re.fullmatch(r"using\s+([\w:]+)\s*;", text)
+        if m:  # using std::uint32_t; - names we resolve anyway
+            return
+        raise self.unsupported(node, "using declaration")
+
+    def _function_name(self, node: Node) -> str:
+        decl = node.child_by_field_name("declarator")
+        while decl is not None and decl.type != "function_declarator":
+            decl = decl.child_by_field_name("declarator")
+        if decl is None:
+            raise self.unsupported(node, "function definition")
+        name = decl.child_by_field_name("declarator")
+        if name.type not in ("identifier", "qualified_identifier"):
+            raise self.unsupported(name, "function name")
+        return name.text.decode()
+
+    @staticmethod
+    def _py_function_name(name: str) -> str:
+        return "f_" + name.replace("::", "__")
+
+    def _file_constant(self, node: Node) -> None:
+        """File-scope declarations must be constants: each core runs its own copy of a kernel."""
+        qualifiers = {c.text.decode() for c in node.children if c.type == "type_qualifier"}
+        if not qualifiers & {"constexpr", "const"}:
+            raise self.error(node, "file-scope variables must be constexpr or const")
+        self.fn = _FunctionContext()
+        statements = self._declaration(node)
+        self.fn = None
+        module = ast.Module(statements, [])
+        ast.fix_missing_locations(module)
+        scope: dict[str, Any] = {}
+        exec(compile(module, self.path, "exec"), self.globals, scope)  # noqa: S102 - our own lowering
+        for declarator in node.children_by_field_name("declarator"):
+            name = self._declarator_name(declarator)
+            var = _Var(f"c_{name}", None)
+            self.globals[var.py] = scope[f"v_{name}"]
+            self.file_constants[name] = var
+
+    # ----- functions -----------------------------------------------------------------------------------------
+
+    def _function(self, name: str, node: Node) -> ast.FunctionDef:
+        self.fn = _FunctionContext()
+        decl = node.child_by_field_name("declarator")
+        while decl.type != "function_declarator":
+            decl = decl.child_by_field_name("declarator")
+        params = []
+        prologue: list[ast.stmt] = []
+        for p in decl.child_by_field_name("parameters").named_children:
+            if p.type == "comment":
+                continue
+            if p.type != "parameter_declaration":
+                raise self.unsupported(p, "parameter")
+            d = p.child_by_field_name("declarator")
+            if d is None:  # unnamed parameter, e.g. int main(int /*argc*/, char** /*argv*/)
+                params.append(ast.arg(self.fn.fresh("unused")))
+                continue
+            if d.type == "reference_declarator" and not any(
+                    c.text == b"const" for c in p.children if c.type == "type_qualifier"):
+                raise self.error(p, "non-const reference parameters are not supported")
+            pname = self._declarator_name(d)
+            var = self.fn.declare(pname, self._store_for(p.child_by_field_name("type"), d))
+            params.append(ast.arg(var.py))
+            if var.store is not None:
+                prologue.append(self.at(ast.Assign([ast.Name(var.py, ast.Store())],
+                                                   self._apply_store(var, ast.Name(var.py, ast.Load()), p)), p))
+        body = prologue + self._block(node.child_by_field_name("body"))
+        if not body:
+            body = [self.at(ast.Pass(), node)]
+        fdef = ast.FunctionDef(self._py_function_name(name), ast.arguments([], params, None, [], [], None, []),
+                               body, [], None, type_params=[])
+        self.at(fdef, node)
+        self.fn = None
+        return fdef
+
+    def _block(self, node: Node) -> list[ast.stmt]:
+        self.fn.scopes.append({})
+        out: list[ast.stmt] = []
+        for child in node.named_children:
+            out.extend(self._statement(child))
+        self.fn.scopes.pop()
+        return out
+
+    def _body(self, node: Node) -> list[ast.stmt]:
+        """A loop or branch body: a block or a single statement, in its own scope."""
+        if node.type == "compound_statement":
+            stmts = self._block(node)
+        else:
+            self.fn.scopes.append({})
+            stmts = self._statement(node)
+            self.fn.scopes.pop()
+        return stmts or [self.at(ast.Pass(), node)]
+
+    # ----- statements ----------------------------------------------------------------------------------------
+
+    def _statement(self, node: Node) -> list[ast.stmt]:
+        t = node.type
+        if t == "comment":
+            return []
+        if t == "compound_statement":
+            return self._block(node)
+        if t == "declaration":
+            return self._declaration(node)
+        if t == "expression_statement":
+            if not node.named_children:
+                return []
+            return self._expression_statement(node.named_children[0])
+        if t == "for_statement":
+            return self._for(node)
+        if t == "for_range_loop":
+            return self._range_for(node)
+        if t == "while_statement":
+            cond = self._condition(node.child_by_field_name("condition"))
+            body = [self._tick(node)] + self._body(node.child_by_field_name("body"))
+            return [self.at(ast.While(cond, body, []), node)]
+        if t == "do_statement":
+            body_node = node.child_by_field_name("body")
+            if self._has_continue(body_node):
+                raise self.error(node, "continue inside do-while is not supported")
+            cond = self._expr(node.child_by_field_name("condition"))
+            body = [self._tick(node)] + self._body(body_node)
+            body.append(self.at(ast.If(self.at(ast.UnaryOp(ast.Not(), cond), node), [self.at(ast.Break(), node)], []), node))
+            return [self.at(ast.While(ast.Constant(True), body, []), node)]
+        if t == "if_statement":
+            return [self._if(node)]
+        if t == "return_statement":
+            value = self._expr(node.named_children[0]) if node.named_children else None
+            return [self.at(ast.Return(value), node)]
+        if t == "break_statement":
+            return [self.at(ast.Break(), node)]
+        if t == "continue_statement":
+            return [self.at(ast.Continue(), node)]
+        raise self.unsupported(node)
+
+    def _tick(self, node: Node) -> ast.stmt:
+        return self.at(ast.Expr(self.call(self.rt("tick"), [], node)), node)
+
+    def _if(self, node: Node) -> ast.If:
+        cond = self._condition(node.child_by_field_name("condition"))
+        body = self._body(node.child_by_field_name("consequence"))
+        alt = node.child_by_field_name("alternative")
+        orelse: list[ast.stmt] = []
+        if alt is not None:
+            inner = alt.named_children[0] if alt.type == "else_clause" else alt
+            orelse = [self._if(inner)] if inner.type == "if_statement" else self._body(inner)
+        return self.at(ast.If(cond, body, orelse), node)
+
+    def _condition(self, node: Node) -> ast.expr:
+        if node.type == "condition_clause":
+            inner = node.child_by_field_name("value")
+            if inner is None or node.child_by_field_name("initializer") is not None:
+                raise self.unsupported(node, "condition with declaration")
+            return self._expr(inner)
+        return self._expr(node)
+
+    def _has_continue(self, node: Node) -> bool:
+        if node.type == "continue_statement":
+            return True
+        if node.type in ("for_statement", "for_range_loop", "while_statement", "do_statement"):
+            return False
+        return any(self._has_continue(c) for c in node.named_children)
+
+    def _for(self, node: Node) -> list[ast.stmt]:
+        self.fn.scopes.append({})
+        init_node = node.child_by_field_name("initializer")
+        init: list[ast.stmt] = []
+        if init_node is not None:
+            init = self._declaration(init_node) if init_node.type == "declaration" else \
+                self._expression_statement(init_node)
+        cond_node = node.child_by_field_name("condition")
+        cond = self._expr(cond_node) if cond_node is not None else ast.Constant(True)
+        update_node = node.child_by_field_name("update")
+        update = self._expression_statement(update_node) if update_node is not None else []
+        body_node = node.child_by_field_name("body")
+        body = self._body(body_node)
+        if not self._has_continue(body_node):
+            loop = ast.While(cond, [self._tick(node)] + body + update, [])
+            out = init + [self.at(loop, node)]
+        else:  # continue must still run the update: run it at the top of every iteration but the first
+            first = self.fn.fresh("first")
+            top = [self._tick(node),
+                   self.at(ast.If(ast.UnaryOp(ast.Not(), ast.Name(first, ast.Load())), update or [ast.Pass()], []), node),
+                   self.at(ast.Assign([ast.Name(first, ast.Store())], ast.Constant(False)), node),
+                   self.at(ast.If(ast.UnaryOp(ast.Not(), cond), [ast.Break()], []), node)]
+            out = init + [self.at(ast.Assign([ast.Name(first, ast.Store())], ast.Constant(True)), node),
+                          self.at(ast.While(ast.Constant(True), top + body, []), node)]
+        self.fn.scopes.pop()
+        return out
+
+    def _range_for(self, node: Node) -> list[ast.stmt]:
+        self.fn.scopes.append({})
+        decl = node.child_by_field_name("declarator")
+        right = node.child_by_field_name("right")
+        iterable = self._list_literal(right) if right.type == "initializer_list" else self._expr(right)
+        it = self.call(self.rt("iterate"), [iterable], node)
+        target_decl = decl.named_children[0] if decl.type == "reference_declarator" else decl
+        body_pre: list[ast.stmt] = [self._tick(node)]
+        if target_decl.type == "structured_binding_declarator":
+            names = [c.text.decode() for c in target_decl.named_children]
+            tmp = self.fn.fresh("item")
+            target = ast.Name(tmp, ast.Store())
+            vars_ = [self.fn.declare(n, None) for n in names]
+            body_pre.append(self.at(ast.Assign(
+                [ast.Tuple([ast.Name(v.py, ast.Store()) for v in vars_], ast.Store())],
+                self.call(self.rt("unpack"), [ast.Name(tmp, ast.Load()), ast.Constant(len(names))], node)), node))
+        else:
+            var = self.fn.declare(self._declarator_name(target_decl),
+                                  self._store_for(node.child_by_field_name("type"), decl))
+            target = ast.Name(var.py, ast.Store())
+        body = body_pre + self._body(node.child_by_field_name("body"))
+        self.fn.scopes.pop()
+        return [self.at(ast.For(target, it, body, []), node)]
+
+    # ----- declarations --------------------------------------------------------------------------------------
+
+    def _declarator_name(self, node: Node) -> str:
+        while node.type in ("reference_declarator", "pointer_declarator", "init_declarator"):
+            inner = node.child_by_field_name("declarator")
+            node = inner if inner is not None else node.named_children[0]
+        if node.type != "identifier":
+            raise self.unsupported(node, "declarator")
+        return node.text.decode()
+
+    def _type_text(self, type_node: Node) -> str:
+        return re.sub(r"\s+", " ", type_node.text.decode()).strip()
+
+    def _store_for(self, type_node: Node | None, declarator: Node | None) -> Callable | None:
+        if type_node is None:
+            return None
+        if declarator is not None and declarator.type == "pointer_declarator":
+            return None
+        return cruntime.INTEGRAL_STORE.get(self._type_text(type_node).removeprefix("std::").replace("std::", ""))\
+            if self._type_text(type_node) not in cruntime.INTEGRAL_STORE else cruntime.INTEGRAL_STORE[
+                self._type_text(type_node)]
+
+    def _apply_store(self, var: _Var, value: ast.expr, cpp: Node) -> ast.expr:
+        if var.store is None:
+            return value
+        return self.call(self.bind(var.store, var.store.__name__), [value], cpp)
+
+    def _declaration(self, node: Node) -> list[ast.stmt]:
+        type_node = node.child_by_field_name("type")
+        out: list[ast.stmt] = []
+        for declarator in node.children_by_field_name("declarator"):
+            out.extend(self._declare_one(node, type_node, declarator))
+        return out
+
+    def _declare_one(self, node: Node, type_node: Node, declarator: Node) -> list[ast.stmt]:
+        value_node = None
+        target = declarator
+        if declarator.type == "init_declarator":
+            target = declarator.child_by_field_name("declarator")
+            value_node = declarator.child_by_field_name("value")
+        core = target.named_children[0] if target.type == "reference_declarator" else target
+        if core.type == "structured_binding_declarator":
+            names = [c.text.decode() for c in core.named_children]
+            value = self.call(self.rt("unpack"), [self._expr(value_node), ast.Constant(len(names))], node)
+            vars_ = [self.fn.declare(n, None) for n in names]
+            return [self.at(ast.Assign([ast.Tuple([ast.Name(v.py, ast.Store()) for v in vars_], ast.Store())], value),
+                            node)]
+        name = self._declarator_name(target)
+        is_auto = type_node.type == "placeholder_type_specifier"
+        store = None if is_auto else self._store_for(type_node, target)
+        if value_node is None:
+            value = self._default_value(type_node, target, node)
+        elif value_node.type == "initializer_list":
+            value = self._construct(type_node, value_node, node, brace=True)
+        elif value_node.type == "argument_list":
+            value = self._construct(type_node, value_node, node, brace=False)
+        else:
+            value = self._expr(value_node)
+        var = self.fn.declare(name, store)
+        return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)]
+
+    def _class_type(self, type_node: Node) -> tuple[ApiEntry, list[ast.expr]]:
+        """Resolve a class type name (possibly a template) to its API entry and template arguments."""
+        targs: list[ast.expr] = []
+        name_node = type_node
+        text = type_node.text.decode()
+        template = None
+        for n in self._walk(type_node):
+            if n.type == "template_type":
+                template = n
+                break
+        if template is not None:
+            prefix = text[: template.start_byte - type_node.start_byte]
+            name = prefix + template.child_by_field_name("name").text.decode()
+            targs = self._template_args(template.child_by_field_name("arguments"))
+        else:
+            name = text
+        entry = self._resolve(name_node, name)
+        if entry.kind != TYPE:
+            raise self.error(type_node, f"'{name}' is not a type")
+        return entry, targs
+
+    @staticmethod
+    def _walk(node: Node):
+        yield node
+        for c in node.named_children:
+            yield from Compiler._walk(c)
+
+    def _default_value(self, type_node: Node, target: Node, node: Node) -> ast.expr:
+        text = self._type_text(type_node)
+        if text in cruntime.INTEGRAL_STORE or target.type == "pointer_declarator":
+            return ast.Constant(None)  # uninitialised scalar: any use before assignment is a fault
+        entry, targs = self._class_type(type_node)
+        return self._make(entry, targs, [], [], node)
+
+    def _construct(self, type_node: Node, args_node: Node, node: Node, brace: bool) -> ast.expr:
+        text = self._type_text(type_node)
+        if text in cruntime.INTEGRAL_STORE or type_node.type == "placeholder_type_specifier":
+            items = [c for c in args_node.named_children if c.type != "comment"]
+            if len(items) != 1:
+                raise self.error(node, f"a {text} is initialised from exactly one value")
+            return self._expr(items[0])
+        entry, targs = self._class_type(type_node)
+        if brace and entry.designated and any(c.type == "initializer_pair" for c in args_node.named_children):
+            return self._make(entry, targs, [], self._designated(args_node), node)
+        args = [self._arg(c) for c in args_node.named_children if c.type != "comment"]
+        return self._make(entry, targs, args, [], node)
+
+    def _designated(self, init_list: Node) -> list[ast.keyword]:
+        keywords = []
+        for pair in init_list.named_children:
+            if pair.type == "comment":
+                continue
+            if pair.type != "initializer_pair":
+                raise self.error(pair, "mixing designated and positional initialisers is not supported")
+            designator = pair.child_by_field_name("designator")
+            if designator.type != "field_designator" or len(designator.named_children) != 1:
+                raise self.unsupported(pair, "designator")
+            keywords.append(ast.keyword(designator.named_children[0].text.decode(), self._arg(pair.child_by_field_name("value"))))
+        return keywords
+
+    def _make(self, entry: ApiEntry, targs: list[ast.expr], args: list[ast.expr], keywords: list[ast.keyword],
+              node: Node) -> ast.expr:
+        self._check_template(entry, targs, node)
+        if not keywords:
+            self._check_arity(entry, len(args), node)
+        ctor = self.bind(entry.value, entry.name)
+        call_args = ([ast.Tuple(targs, ast.Load())] if entry.template_args != (0, 0) else []) + args
+        return self.call(ctor, call_args, node, keywords)
+
+    # ----- expressions ---------------------------------------------------------------------------------------
+
+    def _expression_statement(self, node: Node) -> list[ast.stmt]:
+        t = node.type
+        if t == "assignment_expression":
+            return [self._assignment(node)]
+        if t == "update_expression":
+            return [self._update(node)]
+        if t == "comma_expression":
+            return self._expression_statement(node.child_by_field_name("left")) + \
+                self._expression_statement(node.child_by_field_name("right"))
+        return [self.at(ast.Expr(self._expr(node)), node)]
+
+    _AUG = {"+=": ast.Add, "-=": ast.Sub, "*=": ast.Mult, "&=": ast.BitAnd, "|=": ast.BitOr, "^=": ast.BitXor,
+            "<<=": ast.LShift, ">>=": ast.RShift}
+
+    def _assignment(self, node: Node) -> ast.stmt:
+        left = node.child_by_field_name("left")
+        op = node.child_by_field_name("operator").text.decode()
+        right = node.child_by_field_name("right")
+        value = self._list_literal(right) if right.type == "initializer_list" else self._expr(right)
+        if op != "=":
+            current = self._expr(left)
+            if op in ("/=", "%="):
+                value = self.call(self.rt("cdiv" if op == "/=" else "cmod"), [current, value], node)
+            elif op in self._AUG:
+                value = ast.BinOp(current, self._AUG[op](), value)
+            else:
+                raise self.unsupported(node, f"operator {op}")
+        return self._store(left, value, node)
+
+    def _update(self, node: Node) -> ast.stmt:
+        target = node.child_by_field_name("argument")
+        op = ast.Add() if "++" in node.text.decode() else ast.Sub()
+        return self._store(target, ast.BinOp(self._expr(target), op, ast.Constant(1)), node)
+
+    def _store(self, left: Node, value: ast.expr, node: Node) -> ast.stmt:
+        if left.type == "identifier":
+            var = self.fn.lookup(left.text.decode())
+            if var is None:
+                if left.text.decode() in self.file_constants:
+                    raise self.error(left, f"cannot assign to constant '{left.text.decode()}'")
+                raise self.error(left, f"assignment to undeclared variable '{left.text.decode()}'")
+            return self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)
+        if left.type == "subscript_expression":
+            obj = self._expr(left.child_by_field_name("argument"))
+            index = self._subscript_index(left)
+            return self.at(ast.Expr(self.call(self.rt("store_subscript"), [obj, index, value], node)), node)
+        if left.type == "field_expression":
+            obj = self._expr(left.child_by_field_name("argument"))
+            field_name = left.child_by_field_name("field").text.decode()
+            return self.at(ast.Expr(self.call(self.rt("set_member"), [obj, ast.Constant(field_name), value], node)), node)
+        if left.type == "pointer_expression" and left.children[0].type == "*":
+            ptr = self._expr(left.child_by_field_name("argument"))
+            return self.at(ast.Expr(self.call(self.rt("store_subscript"), [ptr, ast.Constant(0), value], node)), node)
+        if left.type == "parenthesized_expression":
+            return self._store(left.named_children[0], value, node)
+        raise self.unsupported(left, "assignment target")
+
+    def _subscript_index(self, node: Node) -> ast.expr:
+        index = node.child_by_field_name("indices")
+        items = [c for c in index.named_children if c.type != "comment"]
+        if len(items) != 1:
+            raise self.unsupported(node, "subscript")
+        return self._expr(items[0])
+
+    _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "<<": ast.LShift, ">>": ast.RShift, "&": ast.BitAnd,
+               "|": ast.BitOr, "^": ast.BitXor}
+    _CMPOPS = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq, "!=": ast.NotEq}
+
+    def _expr(self, node: Node) -> ast.expr:
+        method = getattr(self, "_e_" + node.type, None)
+        if method is None:
+            raise self.unsupported(node)
+        result = method(node)
+        return self.at(result, node) if not hasattr(result, "lineno") else result
+
+    def _e_number_literal(self, node: Node) -> ast.expr:
+        try:
+            return ast.Constant(parse_number(node.text.decode()))
+        except ValueError:
+            raise self.unsupported(node, "number literal") from None
+
+    def _e_true(self, node: Node) -> ast.expr:
+        return ast.Constant(True)
+
+    def _e_false(self, node: Node) -> ast.expr:
+        return ast.Constant(False)
+
+    def _e_null(self, node: Node) -> ast.expr:
+        return ast.Constant(None)
+
+    def _e_nullptr(self, node: Node) -> ast.expr:
+        return ast.Constant(None)
+
+    def _e_string_literal(self, node: Node) -> ast.expr:
+        try:
+            return ast.Constant(_string_value(node))
+        except ValueError:
+            raise self.unsupported(node, "string literal") from None
+
+    def _e_concatenated_string(self, node: Node) -> ast.expr:
+        parts = []
+        for child in node.named_children:
+            if child.type != "string_literal":
+                raise self.unsupported(child, "string concatenation with a macro")
+            parts.append(_string_value(child))
+        return ast.Constant("".join(parts))
+
+    def _e_char_literal(self, node: Node) -> ast.expr:
+        text = node.text.decode()[1:-1]
+        value = _ESCAPES.get(text[1:], text) if text.startswith("\\") else text
+        if len(value) != 1:
+            raise self.unsupported(node, "char literal")
+        return ast.Constant(ord(value))
+
+    def _e_parenthesized_expression(self, node: Node) -> ast.expr:
+        inner = [c for c in node.named_children if c.type != "comment"]
+        if len(inner) != 1:
+            raise self.unsupported(node)
+        return self._expr(inner[0])
+
+    def _e_identifier(self, node: Node) -> ast.expr:
+        name = node.text.decode()
+        var = self.fn.lookup(name) if self.fn else None
+        if var is not None:
+            return ast.Name(var.py, ast.Load())
+        if name in self.file_constants:
+            return ast.Name(self.file_constants[name].py, ast.Load())
+        return self._name_value(node, name)
+
+    def _e_qualified_identifier(self, node: Node) -> ast.expr:
+        return self._name_value(node, re.sub(r"\s+", "", node.text.decode()))
+
+    def _name_value(self, node: Node, name: str) -> ast.expr:
+        entry = self._resolve(node, name)
+        if entry.kind == CONSTANT:
+            return self.bind(entry.value, entry.name)
+        raise self.error(node, f"'{name}' is a {entry.kind}, not a value")
+
+    def _resolve(self, node: Node, name: str) -> ApiEntry:
+        entry = self.api.lookup(name, self.kind, self.usings)
+        if entry is not None:
+            if entry.deprecated:
+                self._deprecations.append((node.start_point[0] + 1, f"{name} is deprecated: {entry.deprecated}"))
+            return entry
+        other = self.api.visible_elsewhere(name, self.usings)
+        if other is not None:
+            where = " and ".join(sorted(other.groups))
+            raise self.error(node, f"'{name}' is not available in {self.kind} code (it belongs to {where} code, "
+                                   f"{other.header})")
+        raise self.error(node, f"unknown name '{name}'")
+
+    @property
+    def _deprecations(self) -> list:
+        if not hasattr(self, "_deprecation_list"):
+            self._deprecation_list: list = []
+        return self._deprecation_list
+
+    def _e_binary_expression(self, node: Node) -> ast.expr:
+        op = node.child_by_field_name("operator").text.decode()
+        left = self._expr(node.child_by_field_name("left"))
+        right = self._expr(node.child_by_field_name("right"))
+        if op in self._BINOPS:
+            return ast.BinOp(left, self._BINOPS[op](), right)
+        if op in self._CMPOPS:
+            return ast.Compare(left, [self._CMPOPS[op]()], [right])
+        if op == "/":
+            return self.call(self.rt("cdiv"), [left, right], node)
+        if op == "%":
+            return self.call(self.rt("cmod"), [left, right], node)
+        if op == "&&":
+            return ast.BoolOp(ast.And(), [left, right])
+        if op == "||":
+            return ast.BoolOp(ast.Or(), [left, right])
+        raise self.unsupported(node, f"operator {op}")
+
+    def _e_unary_expression(self, node: Node) -> ast.expr:
+        op = node.child_by_field_name("operator").text.decode()
+        arg = self._expr(node.child_by_field_name("argument"))
+        ops = {"-": ast.USub, "+": ast.UAdd, "!": ast.Not, "~": ast.Invert}
+        if op not in ops:
+            raise self.unsupported(node, f"operator {op}")
+        return ast.UnaryOp(ops[op](), arg)
+
+    def _e_conditional_expression(self, node: Node) -> ast.expr:
+        return ast.IfExp(self._expr(node.child_by_field_name("condition")),
+                         self._expr(node.child_by_field_name("consequence")),
+                         self._expr(node.child_by_field_name("alternative")))
+
+    def _e_pointer_expression(self, node: Node) -> ast.expr:
+        if node.children[0].type != "*":
+            raise self.unsupported(node, "address-of")
+        return self.call(self.rt("deref"), [self._expr(node.child_by_field_name("argument"))], node)
+
+    def _e_subscript_expression(self, node: Node) -> ast.expr:
+        return self.call(self.rt("subscript"), [self._expr(node.child_by_field_name("argument")),
+                                                self._subscript_index(node)], node)
+
+    def _e_field_expression(self, node: Node) -> ast.expr:
+        obj = self._expr(node.child_by_field_name("argument"))
+        name = node.child_by_field_name("field").text.decode()
+        return self.call(self.rt("member"), [obj, ast.Constant(name)], node)
+
+    def _e_sizeof_expression(self, node: Node) -> ast.expr:
+        inner = node.child_by_field_name("type") or node.child_by_field_name("value")
+        text = re.sub(r"[()\s]", "", inner.text.decode())
+        if text not in cruntime.SIZEOF:
+            raise self.unsupported(node, "sizeof")
+        return ast.Constant(cruntime.SIZEOF[text])
+
+    def _e_cast_expression(self, node: Node) -> ast.expr:
+        type_text = self._type_text(node.child_by_field_name("type"))
+        return self.call(self.rt("cast"), [ast.Constant(type_text), self._expr(node.child_by_field_name("value"))], node)
+
+    def _e_initializer_list(self, node: Node) -> ast.expr:
+        return self._list_literal(node)
+
+    def _list_literal(self, node: Node) -> ast.expr:
+        return self.at(ast.List([self._arg(c) for c in node.named_children if c.type != "comment"], ast.Load()), node)
+
+    def _arg(self, node: Node) -> ast.expr:
+        if node.type == "initializer_list":
+            return self._list_literal(node)
+        return self._expr(node)
+
+    def _e_compound_literal_expression(self, node: Node) -> ast.expr:
+        type_node = node.child_by_field_name("type")
+        value = node.child_by_field_name("value")
+        return self._construct(type_node, value, node, brace=True)
+
+    def _template_args(self, node: Node) -> list[ast.expr]:
+        out = []
+        for child in node.named_children:
+            if child.type == "comment":
+                continue
+            if child.type == "type_descriptor":
+                out.append(ast.Constant(self._type_text(child)))
+            else:
+                out.append(self._expr(child))
+        return out
+
+    def _check_template(self, entry: ApiEntry, targs: list, node: Node) -> None:
+        lo, hi = entry.template_args
+        if not lo <= len(targs) <= hi:
+            if hi == 0:
+                raise self.error(node, f"'{entry.name}' is not a template")
+            raise self.error(node, f"'{entry.name}' takes {lo}..{hi} template arguments, got {len(targs)}")
+
+    def _check_arity(self, entry: ApiEntry, n: int, node: Node) -> None:
+        lo, hi = entry.args
+        if not lo <= n <= hi:
+            expected = f"{lo}" if lo == hi else f"{lo} to {hi}"
+            raise self.error(node, f"{entry.name}: expected {expected} arguments, got {n}")
+
+    def _e_call_expression(self, node: Node) -> ast.expr:
+        fn_node = node.child_by_field_name("function")
+        args_node = node.child_by_field_name("arguments")
+        args = [self._arg(c) for c in args_node.named_children if c.type != "comment"]
+        targs: list[ast.expr] = []
+        if fn_node.type == "template_function":
+            name_node = fn_node.child_by_field_name("name")
+            targs_node = fn_node.child_by_field_name("arguments")
+            name = re.sub(r"\s+", "", name_node.text.decode())
+            if name in ("static_cast", "reinterpret_cast"):
+                return self._cpp_cast(name, targs_node, args, node)
+            targs = self._template_args(targs_node)
+        elif fn_node.type == "qualified_identifier" and fn_node.child_by_field_name("name") is not None and \
+                fn_node.child_by_field_name("name").type == "template_function":
+            inner = fn_node.child_by_field_name("name")
+            scope = fn_node.text.decode()[: inner.start_byte - fn_node.start_byte]
+            name = re.sub(r"\s+", "", scope + inner.child_by_field_name("name").text.decode())
+            targs = self._template_args(inner.child_by_field_name("arguments"))
+        elif fn_node.type in ("identifier", "qualified_identifier"):
+            name = re.sub(r"\s+", "", fn_node.text.decode())
+        elif fn_node.type == "field_expression":
+            obj = self._expr(fn_node.child_by_field_name("argument"))
+            method = fn_node.child_by_field_name("field").text.decode()
+            bound = self.call(self.rt("member"), [obj, ast.Constant(method)], node)
+            return self.call(bound, args, node)
+        else:
+            raise self.unsupported(fn_node, "call target")
+        if name in self.functions_defined and not targs:
+            return self.call(ast.Name(self._py_function_name(name), ast.Load()), args, node)
+        if name == "std::move" and len(args) == 1:
+            return args[0]
+        entry = self._resolve(fn_node, name)
+        if entry.kind == TYPE:
+            return self._make(entry, targs, args, [], node)
+        if entry.kind != FUNCTION:
+            raise self.error(fn_node, f"'{name}' is a {entry.kind}, not a function")
+        self._check_template(entry, targs, node) if targs or entry.template_args[0] else None
+        self._check_arity(entry, len(args), node)
+        fn = self.bind(entry.value, entry.name)
+        call_args = ([ast.Tuple(targs, ast.Load())] if entry.template_args != (0, 0) else []) + args
+        return self.call(fn, call_args, node)
+
+    def _cpp_cast(self, which: str, targs_node: Node, args: list[ast.expr], node: Node) -> ast.expr:
+        types = [c for c in targs_node.named_children if c.type == "type_descriptor"]
+        if len(types) != 1 or len(args) != 1:
+            raise self.unsupported(node, which)
+        type_text = self._type_text(types[0])
+        if which == "reinterpret_cast":
+            entry = self.api.lookup("reinterpret_cast", self.kind)
+            if entry is None:
+                raise self.unsupported(node, "reinterpret_cast")
+            return self.call(self.bind(entry.value, "reinterpret_cast"), [ast.Constant(type_text), args[0]], node)
+        return self.call(self.rt("cast"), [ast.Constant(type_text), args[0]], node)
+
+
+def compile_file(path: str | Path, kind: str, api: Api = API) -> CompiledFile:
+    """Read and compile one emitted C++ file; every problem is a `CompileError` with file:line."""
+    try:
+        source = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CompileError(f"cannot read: {exc}", Location(str(path))) from None
+    return Compiler(str(path), source, kind, api).compile()
+
+
+def compile_source(source: str, kind: str, path: str = "<source>.cpp", api: Api = API) -> CompiledFile:
+    return Compiler(path, source, kind, api).compile()

@@ -1,0 +1,197 @@
+"""C++ value semantics the compiled kernels call into: integer wrap-around, C division, casts, loop ticks.
+
+Compiled code stores into a `uint32_t` through `wrap_u32`, divides through `cdiv`, and calls `tick()` once per
+loop iteration so that the scheduler can enforce the step budget and interleave threads.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import ml_dtypes
+import numpy as np
+
+U8, U16, U32, U64 = 0xFF, 0xFFFF, 0xFFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFF
+
+
+class CppRuntimeError(Exception):
+    """A C++-level fault in executed code (division by zero, bad cast...); the runner adds file:line."""
+
+
+def wrap_u8(v: Any) -> int:
+    return int(v) & U8
+
+
+def wrap_u16(v: Any) -> int:
+    return int(v) & U16
+
+
+def wrap_u32(v: Any) -> int:
+    return int(v) & U32
+
+
+def wrap_u64(v: Any) -> int:
+    return int(v) & U64
+
+
+def wrap_i32(v: Any) -> int:
+    v = int(v) & U32
+    return v - (1 << 32) if v & 0x8000_0000 else v
+
+
+def wrap_i64(v: Any) -> int:
+    v = int(v) & U64
+    return v - (1 << 64) if v >> 63 else v
+
+
+def to_bool(v: Any) -> bool:
+    return bool(v)
+
+
+def to_float(v: Any) -> float:
+    return float(v)
+
+
+# Integral types by spelling -> the store conversion; anything else is stored as is.
+INTEGRAL_STORE: dict[str, Callable[[Any], Any]] = {
+    "uint8_t": wrap_u8, "std::uint8_t": wrap_u8,
+    "uint16_t": wrap_u16, "std::uint16_t": wrap_u16,
+    "uint32_t": wrap_u32, "std::uint32_t": wrap_u32, "unsigned": wrap_u32, "unsigned int": wrap_u32,
+    "uint64_t": wrap_u64, "std::uint64_t": wrap_u64, "size_t": wrap_u64, "std::size_t": wrap_u64,
+    "uintptr_t": wrap_u32, "unsigned long": wrap_u64, "unsigned long long": wrap_u64,
+    "int": wrap_i32, "int32_t": wrap_i32, "std::int32_t": wrap_i32, "int8_t": wrap_i32, "int16_t": wrap_i32,
+    "int64_t": wrap_i64, "std::int64_t": wrap_i64, "long": wrap_i64, "long long": wrap_i64,
+    "bool": to_bool, "float": to_float, "double": to_float,
+}
+
+SIZEOF: dict[str, int] = {
+    "uint8_t": 1, "int8_t": 1, "char": 1, "bool": 1, "uint16_t": 2, "int16_t": 2, "bfloat16": 2,
+    "uint32_t": 4, "int32_t": 4, "int": 4, "unsigned": 4, "float": 4, "uint64_t": 8, "int64_t": 8,
+    "size_t": 8, "double": 8,
+}
+
+
+def cdiv(a: Any, b: Any) -> Any:
+    """C division: integers truncate toward zero."""
+    if isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer)):
+        if b == 0:
+            raise CppRuntimeError("integer division by zero")
+        q = abs(int(a)) // abs(int(b))
+        return q if (a >= 0) == (b >= 0) else -q
+    return a / b
+
+
+def cmod(a: Any, b: Any) -> Any:
+    if b == 0:
+        raise CppRuntimeError("integer modulo by zero")
+    return int(a) - int(b) * cdiv(int(a), int(b))
+
+
+def cast(type_name: str, value: Any) -> Any:
+    """static_cast / C-style cast to a scalar type."""
+    store = INTEGRAL_STORE.get(type_name)
+    if store is not None:
+        return store(value)
+    if type_name == "bfloat16":
+        return ml_dtypes.bfloat16(float(value))
+    raise CppRuntimeError(f"cast to {type_name} is not supported by the interpreter")
+
+
+class _Tick:
+    """Per-iteration hook; the scheduler installs the real one while threads run."""
+
+    hook: Callable[[], None] = staticmethod(lambda: None)
+
+
+def tick() -> None:
+    _Tick.hook()
+
+
+def set_tick_hook(hook: Callable[[], None]) -> None:
+    _Tick.hook = hook
+
+
+class CppObject:
+    """Base of interpreter values that stand for C++ class objects.
+
+    Only the members a subclass lists are reachable from C++ code, so an emitted call to a method the real
+    class does not have is an error instead of a silent Python attribute lookup.
+    """
+
+    cpp_name = "object"
+    cpp_methods: frozenset[str] = frozenset()
+    cpp_fields: frozenset[str] = frozenset()
+
+    def cpp_deref(self) -> Any:
+        """`*ptr` on a smart pointer gives the object; our objects stand for both."""
+        return self
+
+
+def member(obj: Any, name: str) -> Any:
+    """`obj.name` / `obj->name` for a method call or a field read."""
+    if isinstance(obj, CppObject) and (name in obj.cpp_methods or name in obj.cpp_fields):
+        return getattr(obj, name)
+    raise CppRuntimeError(f"{type_name_of(obj)} has no member '{name}' the interpreter knows")
+
+
+def set_member(obj: Any, name: str, value: Any) -> None:
+    if isinstance(obj, CppObject) and name in obj.cpp_fields:
+        setattr(obj, name, value)
+        return
+    raise CppRuntimeError(f"cannot assign to member '{name}' of {type_name_of(obj)}")
+
+
+def deref(obj: Any) -> Any:
+    fn = getattr(obj, "cpp_deref", None)
+    if fn is None:
+        raise CppRuntimeError(f"cannot dereference a {type_name_of(obj)}")
+    return fn()
+
+
+def subscript(obj: Any, index: Any) -> Any:
+    getter = getattr(obj, "cpp_getitem", None)
+    if getter is not None:
+        return getter(int(index))
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        if not 0 <= int(index) < len(obj):
+            raise CppRuntimeError(f"index {int(index)} out of range for a container of size {len(obj)}")
+        return obj[int(index)]
+    raise CppRuntimeError(f"cannot index a {type_name_of(obj)}")
+
+
+def store_subscript(obj: Any, index: Any, value: Any) -> None:
+    setter = getattr(obj, "cpp_setitem", None)
+    if setter is not None:
+        setter(int(index), value)
+        return
+    if isinstance(obj, (list, np.ndarray)):
+        if not 0 <= int(index) < len(obj):
+            raise CppRuntimeError(f"index {int(index)} out of range for a container of size {len(obj)}")
+        obj[int(index)] = value
+        return
+    raise CppRuntimeError(f"cannot assign through an index into a {type_name_of(obj)}")
+
+
+def iterate(obj: Any) -> Any:
+    """Range-for: `for (auto x : obj)`."""
+    it = getattr(obj, "cpp_iter", None)
+    if it is not None:
+        return it()
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return iter(obj)
+    raise CppRuntimeError(f"cannot iterate over a {type_name_of(obj)}")
+
+
+def unpack(obj: Any, count: int) -> Any:
+    """Structured binding `auto [a, b] = obj`."""
+    items = tuple(obj.cpp_unpack()) if hasattr(obj, "cpp_unpack") else tuple(obj)
+    if len(items) != count:
+        raise CppRuntimeError(f"structured binding of {count} names to a value with {len(items)} elements")
+    return items
+
+
+def type_name_of(obj: Any) -> str:
+    if isinstance(obj, CppObject):
+        return obj.cpp_name
+    return {int: "integer", float: "float", bool: "bool", str: "string", list: "initializer list"}.get(
+        type(obj), type(obj).__name__)
