@@ -318,6 +318,18 @@ def test_bfp8_rounding_never_raises_the_shared_exponent():
     assert decode_tile(page, "bfloat8_b")[0, 0] == 127 / 64
 
 
+def test_bfp8_bits_lost_in_alignment_do_not_break_ties():
+    # With 4.0 in the group (exponent 129), 2**-5 sits exactly half a step
+    # above 0.  Its significand is shifted right by 7 before rounding, so
+    # 2**-5 * (1 + 2**-23) loses its last bit, looks like an exact tie, and
+    # rounds to even (0); 2**-5 * (1 + 2**-16) keeps a bit and rounds up.
+    tile = np.zeros((32, 32), dtype=np.float32)
+    tile[0, :3] = [4.0, 2**-5 * (1 + 2**-23), 2**-5 * (1 + 2**-16)]
+    page = encode_tile(tile, "bfloat8_b")
+    assert page[0] == 0x81
+    assert page[64:67] == bytes([0x40, 0x00, 0x01])
+
+
 def test_bfp8_denormal_only_group_flushes_to_zero():
     # Exponent field 0 everywhere: the shared exponent is 0 and, as in
     # tt-metal 0.74.0, denormals encode as 0 (older revisions kept a hidden bit

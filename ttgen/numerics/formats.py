@@ -1,18 +1,23 @@
 """Tenstorrent tile data formats: page sizes, page bytes, and value rounding.
 
-Sources (tenstorrent/tt-metal unless noted); every fact below was also checked
-bit-for-bit against ``libtt_metal.so`` from the ttnn 0.74.0 wheel, called
-through ctypes on a mock Wormhole cluster (see tests/numerics for golden data):
+Sources (tenstorrent/tt-metal unless noted).  The block-float encoder and
+decoder were also checked bit-for-bit against ``libtt_metal.so`` from the ttnn
+0.74.0 wheel (``pack_as_bfp_tiles``, ``unpack_bfp{8,4}_tiles_into_float_vec``
+called through ctypes on a mock Wormhole cluster); tests/numerics holds golden
+digests from that run.  The bfloat16 converter is inlined in that binary, so
+it is checked against the source only.
 
 * Page sizes -- ``tt_metal/impl/data_format/tile.cpp`` @ 0043cc9dfcb19c57f6c54cde88db68a88ebeba0e
   (``Tile::get_tile_size``) and ``tt_metal/api/tt-metalium/constants.hpp``
+  @ b7c30ff06218e3c574a5b86a765ea51fba6a5e3c, identical in the wheel
   (``BFLOAT8_B_TILE_HW`` / ``BFLOAT4_B_TILE_HW``): 4 B/value for Float32,
   UInt32, Int32; 2 B for Float16_b, Float16, UInt16; 1 B for UInt8; block-float
   pages are a 64-byte exponent section (one byte per 16-value face row, 16 rows
   x 4 faces, already a multiple of the 16 B L1 alignment, so no padding)
   followed by the mantissa bytes: 1024 B for Bfp8_b, 512 B for Bfp4_b.
-* Enumerator names -- ``hw/inc/internal/tt-1xx/*/tensix_types.h`` in the wheel
-  (``enum class DataFormat``).
+* Enumerator names -- ``tt_metal/common/tt_backend_api_types.cpp`` @ 040a27c125587553626a7e57baa42571c8af91fa
+  (``operator<<(DataFormat)``) and ``hw/inc/internal/tt-1xx/blackhole/tensix_types.h``
+  in the wheel (``Bfp8_b = 6``, ``Bfp4_b = 7``, ...).
 * bfloat16 -- ``tt_metal/impl/data_format/bfloat16.cpp`` @ 0266e6f1f3b025345ea752018469941cada53034:
   the host converts float32 -> bfloat16 with round-to-nearest-even and writes
   every NaN as 0x7FC0.  We round with ``ml_dtypes`` and only canonicalise NaN.
@@ -42,14 +47,15 @@ through ctypes on a mock Wormhole cluster (see tests/numerics for golden data):
     ``convert_bfp_to_u32`` would wrap instead; we follow the page unpacker).
     A code of just the sign bit decodes to -0.0.
 
-  Older revisions of blockfloat_common.cpp (e.g. 034fc8c7f283118f8e0cc6f0a603299171199488)
-  did not flush denormal inputs; 0.74.0 does, and so do we.
+  Another stored revision of blockfloat_common.cpp (034fc8c7f283118f8e0cc6f0a603299171199488)
+  only zeroes +-0.0 and gives denormal inputs a hidden bit; the 0.74.0 binary
+  flushes them, and so do we.
 
 * Float16 is IEEE binary16 (numpy round-to-nearest-even).  tt-metal has no
   host packer for it to compare against; this is the one unverified rounding.
-* Integer pages are the little-endian integers themselves (Int32 is two's
-  complement as written by the host; the device's sign-magnitude view is not
-  modelled here).
+* Integer pages are taken to be the little-endian integers themselves, Int32
+  as two's complement (the host copies integer data as-is; no converter to
+  check against).
 """
 
 from __future__ import annotations

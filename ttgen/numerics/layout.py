@@ -2,8 +2,8 @@
 
 Facts, as read in tenstorrent/tt-metal:
 
-* ``tt_metal/api/tt-metalium/constants.hpp`` (also shipped, unchanged, in the
-  ttnn 0.74.0 wheel): a tile is 32x32 (``TILE_HEIGHT``/``TILE_WIDTH``) and a
+* ``tt_metal/api/tt-metalium/constants.hpp`` @ b7c30ff06218e3c574a5b86a765ea51fba6a5e3c
+  (same text in the ttnn 0.74.0 wheel): a tile is 32x32 (``TILE_HEIGHT``/``TILE_WIDTH``) and a
   face is 16x16 (``FACE_HEIGHT``/``FACE_WIDTH``).
 * ``tt_metal/impl/data_format/tilize_utils.cpp`` @ 2b3f3aec4d963b592657400201ecf9f5766dee96:
   ``tilize_nfaces(input, m, n)`` is ``convert_layout(LIN_ROW_MAJOR -> TILED_NFACES)``
@@ -11,6 +11,8 @@ Facts, as read in tenstorrent/tt-metal:
   (m/32, n/32) tile grid; inside a tile it emits the faces in the order
   (face row 0: left, right), (face row 1: left, right), and each face as its
   16 rows of 16 contiguous values.  ``untilize_nfaces`` is the exact inverse.
+  Both were also compared element for element with ``tilize_nfaces<float>`` /
+  ``untilize_nfaces<float>`` from libtt_metal.so in the ttnn 0.74.0 wheel.
 
 So element ``(r, c)`` of an ``R x C`` matrix lands at flat index::
 

@@ -1,0 +1,263 @@
+"""The device model: DRAM banks and buffers, per-core L1 as bytes, circular buffers as real ring buffers,
+and NoC transfers that land only when their barrier retires them.
+
+Memory is bytes, laid out as the hardware lays it out (INTERPRETER.md): a wrong write pointer, a page-size
+mismatch or a wrong page id corrupts data here exactly as on a chip, and the numeric check sees it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import arch
+from ..errors import Location
+from ..numerics.formats import DataFormat
+from .checks import Violation, violation
+
+POISON = 0xFF  # bytes of a landing zone before its NoC read completes: NaN in every float format
+
+
+def align(value: int, alignment: int) -> int:
+    return (value + alignment - 1) // alignment * alignment
+
+
+# ----- DRAM ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class DramBuffer:
+    """An interleaved DRAM buffer: page p lives in bank p % 12 at base + (p // 12) * aligned_page_size."""
+
+    index: int
+    address: int
+    size: int
+    page_size: int
+    data: np.ndarray = field(repr=False)  # the pages in page order, page_size bytes each
+
+    @property
+    def num_pages(self) -> int:
+        return self.size // self.page_size
+
+    @property
+    def aligned_page_size(self) -> int:
+        return align(self.page_size, arch.DRAM_ALIGNMENT)
+
+    @property
+    def rows_per_bank(self) -> int:
+        return -(-self.num_pages // arch.NUM_DRAM_BANKS)
+
+    @property
+    def end_address(self) -> int:
+        return self.address + self.rows_per_bank * self.aligned_page_size
+
+    def label(self) -> str:
+        return f"DRAM buffer #{self.index} at 0x{self.address:x} ({self.num_pages} pages of {self.page_size} B)"
+
+
+class Dram:
+    def __init__(self) -> None:
+        self.buffers: list[DramBuffer] = []
+        self.next_address = arch.DRAM_UNRESERVED_BASE
+
+    def allocate(self, size: int, page_size: int) -> DramBuffer:
+        data = np.zeros(size, dtype=np.uint8)
+        buffer = DramBuffer(len(self.buffers), self.next_address, size, page_size, data)
+        if buffer.end_address > arch.DRAM_BANK_SIZE:
+            raise violation("noc-bounds", f"DRAM is full: a buffer of {size} B does not fit in the 12 banks")
+        self.buffers.append(buffer)
+        self.next_address = align(buffer.end_address, arch.DRAM_ALIGNMENT)
+        return buffer
+
+    def locate(self, bank: int, address: int, size: int) -> tuple[DramBuffer, int, int]:
+        """(buffer, page, offset in page) for `size` bytes at `address` in `bank`; a violation if outside."""
+        for buffer in self.buffers:
+            if buffer.address <= address < buffer.end_address:
+                row, offset = divmod(address - buffer.address, buffer.aligned_page_size)
+                page = row * arch.NUM_DRAM_BANKS + bank
+                if page >= buffer.num_pages:
+                    raise violation("noc-bounds", f"DRAM bank {bank} address 0x{address:x} is page {page} of "
+                                                  f"{buffer.label()}, which has no such page")
+                if offset + size > buffer.page_size:
+                    raise violation("noc-bounds", f"{size} B at offset {offset} of page {page} run past the end of "
+                                                  f"the {buffer.page_size} B page of {buffer.label()}")
+                return buffer, page, offset
+        raise violation("noc-bounds", f"DRAM bank {bank} address 0x{address:x} is not inside any buffer")
+
+
+# ----- circular buffers --------------------------------------------------------------------------------------
+
+class CircularBuffer:
+    """A CB in a core's L1: a ring of pages with the producer (reserve/push) and consumer (wait/pop) windows."""
+
+    def __init__(self, index: int, fmt: DataFormat, page_size: int, total_size: int, base: int):
+        self.index = index
+        self.fmt = fmt
+        self.page_size = page_size
+        self.num_pages = total_size // page_size
+        self.base = base
+        self.size = self.num_pages * page_size
+        self.rd = 0  # page index of the front
+        self.wr = 0  # page index of the back
+        self.filled = 0  # pushed and not yet popped
+        self.reserved = 0  # producer window from wr (pages), set by cb_reserve_back
+        self.waited = 0  # consumer window from rd (pages), set by cb_wait_front
+        self.packed = 0  # pack_tile's running position in the reserved window (reset by push)
+        self.reserve_line: Location | None = None
+
+    @property
+    def name(self) -> str:
+        return f"c_{self.index}"
+
+    def page_address(self, page: int) -> int:
+        return self.base + (page % self.num_pages) * self.page_size
+
+    def free(self) -> int:
+        return self.num_pages - self.filled
+
+    def describe(self) -> str:
+        return f"CB {self.name}: {self.filled}/{self.num_pages} pages filled"
+
+    def contains(self, address: int, size: int) -> bool:
+        return address < self.base + self.size and self.base < address + size
+
+    def _window_pages(self, start: int, count: int) -> set[int]:
+        return {(start + i) % self.num_pages for i in range(count)}
+
+    def in_window(self, address: int, size: int, start: int, count: int) -> bool:
+        if address < self.base or address + size > self.base + self.size:
+            return False
+        first, last = (address - self.base) // self.page_size, (address + size - 1 - self.base) // self.page_size
+        window = self._window_pages(start, count)
+        return all(p in window for p in range(first, last + 1))
+
+    def in_reserved(self, address: int, size: int) -> bool:
+        return self.in_window(address, size, self.wr, self.reserved)
+
+    def in_waited(self, address: int, size: int) -> bool:
+        return self.in_window(address, size, self.rd, self.waited)
+
+    def byte_range(self, start_page: int, count: int) -> list[tuple[int, int]]:
+        """The L1 byte ranges of `count` pages from `start_page` (two ranges if they wrap)."""
+        ranges = []
+        for i in range(count):
+            address = self.page_address(start_page + i)
+            if ranges and ranges[-1][1] == address:
+                ranges[-1] = (ranges[-1][0], address + self.page_size)
+            else:
+                ranges.append((address, address + self.page_size))
+        return ranges
+
+
+# ----- NoC transfers -----------------------------------------------------------------------------------------
+
+@dataclass
+class NocTransfer:
+    """One issued NoC transaction that has not completed yet."""
+
+    kind: str  # "read" (into this core's L1) or "write" (from this core's L1)
+    core: "Core"
+    l1_address: int  # destination for reads, source for writes
+    size: int
+    issued_at: Location | None
+    data: np.ndarray | None = None  # reads: the bytes that will land
+    sink: object = None  # writes: callable(bytes) that delivers the data at completion
+
+    def overlaps(self, address: int, end: int) -> bool:
+        return self.l1_address < end and address < self.l1_address + self.size
+
+    def complete(self) -> None:
+        if self.kind == "read":
+            self.core.l1[self.l1_address:self.l1_address + self.size] = self.data
+        else:
+            self.sink(self.core.l1[self.l1_address:self.l1_address + self.size].copy())
+
+
+# ----- cores -------------------------------------------------------------------------------------------------
+
+class Core:
+    """One Tensix core: its L1 bytes, its CBs and the NoC transfers in flight that touch its L1."""
+
+    def __init__(self, x: int, y: int):
+        self.x, self.y = x, y
+        self.l1 = np.zeros(arch.L1_SIZE, dtype=np.uint8)
+        self.cbs: dict[int, CircularBuffer] = {}
+        self.in_flight: list[NocTransfer] = []
+
+    @property
+    def label(self) -> str:
+        return f"core ({self.x},{self.y})"
+
+    @property
+    def virtual_xy(self) -> tuple[int, int]:
+        return self.x + arch.VIRTUAL_TENSIX_START, self.y + arch.VIRTUAL_TENSIX_START
+
+    def cb(self, index: int) -> CircularBuffer:
+        cb = self.cbs.get(int(index))
+        if cb is None:
+            configured = ", ".join(f"c_{i}" for i in sorted(self.cbs)) or "none"
+            raise violation("cb-config", f"CB c_{int(index)} is not configured on {self.label} "
+                                         f"(configured: {configured})")
+        return cb
+
+    def cb_at(self, address: int, size: int) -> CircularBuffer | None:
+        for cb in self.cbs.values():
+            if cb.contains(address, size):
+                return cb
+        return None
+
+    def check_l1(self, address: int, size: int, what: str) -> None:
+        if address < arch.L1_UNRESERVED_BASE or address + size > arch.L1_SIZE:
+            raise violation("noc-bounds", f"{what} touches L1 0x{address:x}..0x{address + size:x} of {self.label}, "
+                                          f"outside the usable L1 0x{arch.L1_UNRESERVED_BASE:x}..0x{arch.L1_SIZE:x}")
+
+    def pending_into(self, address: int, end: int) -> NocTransfer | None:
+        for t in self.in_flight:
+            if t.kind == "read" and t.overlaps(address, end):
+                return t
+        return None
+
+    def pending_out_of(self, address: int, end: int) -> NocTransfer | None:
+        for t in self.in_flight:
+            if t.kind == "write" and t.overlaps(address, end):
+                return t
+        return None
+
+
+class Device:
+    """A Wormhole chip as the host program sees it: DRAM and the Tensix cores of its compute grid."""
+
+    def __init__(self, grid: tuple[int, int] = arch.DEVICE_GRID):
+        self.grid = grid
+        self.dram = Dram()
+        self.cores: dict[tuple[int, int], Core] = {}
+
+    def core(self, x: int, y: int) -> Core:
+        if not (0 <= x < self.grid[0] and 0 <= y < self.grid[1]):
+            raise violation("noc-bounds", f"core ({x},{y}) is outside the {self.grid[0]}x{self.grid[1]} grid")
+        key = (x, y)
+        if key not in self.cores:
+            self.cores[key] = Core(x, y)
+        return self.cores[key]
+
+    def core_at_virtual(self, vx: int, vy: int) -> Core:
+        return self.core(vx - arch.VIRTUAL_TENSIX_START, vy - arch.VIRTUAL_TENSIX_START)
+
+    def reset_cores(self) -> None:
+        """A new program gets fresh L1 contents and CBs (buffers in DRAM persist)."""
+        self.cores.clear()
+
+
+def noc_xy_addr(x: int, y: int, address: int) -> int:
+    return (y << (arch.NOC_ADDR_LOCAL_BITS + arch.NOC_ADDR_NODE_ID_BITS)) | (x << arch.NOC_ADDR_LOCAL_BITS) | address
+
+
+def split_noc_addr(noc_addr: int) -> tuple[int, int, int]:
+    local = noc_addr & ((1 << arch.NOC_ADDR_LOCAL_BITS) - 1)
+    x = (noc_addr >> arch.NOC_ADDR_LOCAL_BITS) & 0x3F
+    y = (noc_addr >> (arch.NOC_ADDR_LOCAL_BITS + arch.NOC_ADDR_NODE_ID_BITS)) & 0x3F
+    return x, y, local
+
+
+__all__ = ["Device", "Core", "CircularBuffer", "Dram", "DramBuffer", "NocTransfer", "Violation", "align",
+           "noc_xy_addr", "split_noc_addr", "POISON"]
