@@ -83,3 +83,20 @@ class Violation(TtgenError):
 def violation(check: str, message: str, details: list[str] | None = None) -> Violation:
     """A violation located at the C++ line that called the current builtin."""
     return Violation(check, message, cpp_frame_location(sys._getframe(1)), details=details)
+
+
+def as_violation(exc: BaseException, who: str | None = None) -> Violation:
+    """Turn anything raised out of executed C++ into a located Violation (never a Python traceback)."""
+    from .cruntime import CppRuntimeError  # local: cruntime is imported by compiled code, keep checks leaf-level
+
+    if isinstance(exc, Violation):
+        exc.who = exc.who or who
+        if exc.location is None:
+            exc.location = traceback_cpp_location(exc.__traceback__)
+        return exc
+    location = traceback_cpp_location(exc.__traceback__)
+    if isinstance(exc, CppRuntimeError):
+        return Violation("cpp-fault", str(exc), location, who=who)
+    if isinstance(exc, RecursionError):
+        return Violation("cpp-fault", "recursion too deep", location, who=who)
+    return Violation("cpp-fault", f"{type(exc).__name__}: {exc}", location, who=who)

@@ -51,6 +51,9 @@ class CompiledFile:
         return self.functions[name]
 
 
+_SCALAR_TYPES = set(cruntime.INTEGRAL_STORE) | {"char", "void"}
+
+
 @dataclass
 class _Var:
     py: str  # Python local name
@@ -508,6 +511,8 @@ class Compiler:
             value = self._construct(type_node, value_node, node, brace=False)
         else:
             value = self._expr(value_node)
+            if not is_auto and self._type_text(type_node) not in _SCALAR_TYPES:
+                self._class_type(type_node)  # the declared type must exist, as for a compiler
         var = self.fn.declare(name, store)
         return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)]
 
@@ -540,7 +545,7 @@ class Compiler:
 
     def _default_value(self, type_node: Node, target: Node, node: Node) -> ast.expr:
         text = self._type_text(type_node)
-        if text in cruntime.INTEGRAL_STORE or target.type == "pointer_declarator":
+        if text in _SCALAR_TYPES or target.type == "pointer_declarator":
             return ast.Constant(None)  # uninitialised scalar: any use before assignment is a fault
         entry, targs = self._class_type(type_node)
         return self._make(entry, targs, [], [], node)
@@ -817,7 +822,13 @@ class Compiler:
             if child.type == "comment":
                 continue
             if child.type == "type_descriptor":
-                out.append(ast.Constant(self._type_text(child)))
+                # `f<Enum::Value>` parses as a type; an enumerator of the API is a value.
+                text = re.sub(r"\s+", "", child.text.decode())
+                entry = self.api.lookup(text, self.kind, self.usings) if "::" in text else None
+                if entry is not None and entry.kind == CONSTANT:
+                    out.append(self.bind(entry.value, entry.name))
+                else:
+                    out.append(ast.Constant(self._type_text(child)))
             else:
                 out.append(self._expr(child))
         return out

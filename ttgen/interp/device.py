@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import arch
-from ..errors import Location
 from ..numerics.formats import DataFormat
 from .checks import Violation, violation
 
@@ -103,7 +102,8 @@ class CircularBuffer:
         self.reserved = 0  # producer window from wr (pages), set by cb_reserve_back
         self.waited = 0  # consumer window from rd (pages), set by cb_wait_front
         self.packed = 0  # pack_tile's running position in the reserved window (reset by push)
-        self.reserve_line: Location | None = None
+        self.producer = None  # the thread that last reserved pages (its window is `reserved`)
+        self.consumer = None  # the thread that last waited for pages (its window is `waited`)
 
     @property
     def name(self) -> str:
@@ -183,6 +183,7 @@ class Core:
         self.l1 = np.zeros(arch.L1_SIZE, dtype=np.uint8)
         self.cbs: dict[int, CircularBuffer] = {}
         self.in_flight: list[NocTransfer] = []
+        self.semaphores: dict[int, int] = {}
 
     @property
     def label(self) -> str:

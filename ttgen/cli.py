@@ -1,0 +1,205 @@
+"""`ttgen validate | render | run | check`: the command line.
+
+Exit codes: 0 success, 1 a spec, kernel or run failed (with a one-line `file:line: ...` message each),
+2 bad usage. No Python traceback reaches a user; set TTGEN_DEBUG=1 to see one for an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .errors import TtgenError
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=max(100, Console().width))
+
+
+def spec_files(args: list[str]) -> list[Path]:
+    """SPEC|DIR arguments -> spec files (a folder contributes its *.yaml, sorted)."""
+    files: list[Path] = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            found = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
+            if not found:
+                raise TtgenError(f"{arg}: no .yaml specs in this folder")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise TtgenError(f"{arg}: no such file or folder")
+    return files
+
+
+def _plan(path: Path):
+    from .plan import make_plan
+    from .spec import load_spec
+
+    return make_plan(load_spec(path))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    err = _console(stderr=True)
+    failures = 0
+    for path in spec_files(args.specs):
+        try:
+            _plan(path)
+        except TtgenError as exc:
+            err.print(str(exc), markup=False)
+            failures += 1
+        else:
+            if not args.quiet:
+                _console().print(f"{path}: ok", markup=False)
+    return FAILED if failures else OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .render import render_to
+
+    out, err = _console(), _console(stderr=True)
+    failures = 0
+    for path in spec_files(args.specs):
+        try:
+            plan = _plan(path)
+            folder = render_to(plan, Path(args.output))
+        except TtgenError as exc:
+            err.print(str(exc), markup=False)
+            failures += 1
+            continue
+        if not args.quiet:
+            out.print(f"{path} -> {folder}/", markup=False)
+        if args.explain:
+            for line in plan.explain:
+                out.print(f"    {line}", markup=False)
+    return FAILED if failures else OK
+
+
+def _budget(args: argparse.Namespace):
+    from .interp.scheduler import Budget
+
+    return Budget(max_steps=args.max_steps, max_seconds=args.max_seconds)
+
+
+def _run_one(folder: Path, args: argparse.Namespace):
+    from .interp.runner import run_folder
+
+    started = time.perf_counter()
+    report = run_folder(folder, seed=args.seed, schedule_seed=args.schedule_seed, budget=_budget(args))
+    return report, time.perf_counter() - started
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .interp.runner import describe
+
+    report, seconds = _run_one(Path(args.folder), args)
+    console = _console() if report.ok else _console(stderr=True)
+    for line in describe(report):
+        console.print(line, markup=False)
+    status = "passed" if report.ok else "FAILED"
+    _console().print(f"{report.kernel}: {status} ({report.programs} program(s), {report.steps} loop iterations, "
+                     f"{seconds:.2f} s)", markup=False)
+    return OK if report.ok else FAILED
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .interp.runner import describe
+    from .render import render_to
+
+    table = Table(title="ttgen check")
+    for column in ("kernel", "render", "run", "max error / tolerance", "seconds"):
+        table.add_column(column)
+    err = _console(stderr=True)
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="ttgen-check-") as tmp:
+        for path in spec_files(args.specs):
+            try:
+                folder = render_to(_plan(path), Path(tmp))
+            except TtgenError as exc:
+                err.print(str(exc), markup=False)
+                table.add_row(path.stem, "error", "-", "-", "-")
+                failures += 1
+                continue
+            try:
+                report, seconds = _run_one(folder, args)
+            except TtgenError as exc:
+                err.print(str(exc), markup=False)
+                table.add_row(path.stem, "ok", "error", "-", "-")
+                failures += 1
+                continue
+            if not report.ok:
+                failures += 1
+                for line in describe(report):
+                    err.print(line, markup=False)
+            ratio = max((c.max_bound_ratio for c in report.comparisons), default=None)
+            table.add_row(path.stem, "ok", "passed" if report.ok else report.summary(),
+                          "-" if ratio is None else f"{100 * ratio:.0f}%", f"{seconds:.2f}")
+    _console().print(table)
+    return FAILED if failures else OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ttgen", description="YAML kernel specs to TT-Metalium programs, "
+                                                               "verified by a reference interpreter.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="schema and semantic checks of specs; writes nothing")
+    p.add_argument("specs", nargs="+", metavar="SPEC|DIR")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    p.set_defaults(fn=cmd_validate)
+
+    p = sub.add_parser("render", help="write generated/<name>/ for each spec")
+    p.add_argument("specs", nargs="+", metavar="SPEC|DIR")
+    p.add_argument("-o", "--output", default="generated", metavar="OUT", help="output folder (default: generated)")
+    p.add_argument("--explain", action="store_true", help="print the plan's decisions")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(fn=cmd_render)
+
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+        p.add_argument("--schedule-seed", type=int, default=None,
+                       help="randomise thread interleavings with this seed (default: deterministic order)")
+        p.add_argument("--max-steps", type=int, default=50_000_000, help="loop-iteration budget of a run")
+        p.add_argument("--max-seconds", type=float, default=600.0, help="wall-clock budget of a run")
+
+    p = sub.add_parser("run", help="execute a rendered kernel folder in the interpreter and check it")
+    p.add_argument("folder", metavar="KERNEL_DIR")
+    run_options(p)
+    p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("check", help="render each spec to a temporary folder and run it")
+    p.add_argument("specs", nargs="+", metavar="SPEC|DIR")
+    run_options(p)
+    p.set_defaults(fn=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except TtgenError as exc:
+        _console(stderr=True).print(str(exc), markup=False)
+        return FAILED
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug in ttgen itself: one line, no traceback unless asked
+        if os.environ.get("TTGEN_DEBUG"):
+            raise
+        _console(stderr=True).print(f"internal error: {type(exc).__name__}: {exc} (set TTGEN_DEBUG=1 for the "
+                                    "traceback)", markup=False)
+        return FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Tensor expressions in specs (`A * B + C`, `exp(A) - B`, `A @ B`): parsed without eval into a small tree.
+
+The planner lowers the tree to compute-kernel calls; the reference evaluates the same tree with numpy. Both read
+the math from here, never from each other.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Callable, Union
+
+import numpy as np
+
+BINARY_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul"}
+UNARY_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp": np.exp,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "neg": np.negative,
+    "abs": np.abs,
+    "square": np.square,
+}
+
+
+@dataclass(frozen=True)
+class Operand:
+    name: str
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # add, sub, mul, matmul
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class Unary:
+    fn: str
+    arg: "Node"
+
+
+Node = Union[Operand, Binary, Unary]
+
+
+class ExpressionError(ValueError):
+    pass
+
+
+def parse(text: str, operands: set[str]) -> Node:
+    """Parse `text` over the given operand names; raises ExpressionError with a one-line reason."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise ExpressionError(f"cannot parse expression {text!r}") from None
+
+    def walk(node: ast.AST) -> Node:
+        if isinstance(node, ast.Name):
+            if node.id not in operands:
+                raise ExpressionError(f"unknown operand {node.id!r} (inputs: {', '.join(sorted(operands))})")
+            return Operand(node.id)
+        if isinstance(node, ast.BinOp) and type(node.op) in BINARY_OPS:
+            return Binary(BINARY_OPS[type(node.op)], walk(node.left), walk(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return Unary("neg", walk(node.operand))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+            if node.func.id not in UNARY_FUNCTIONS:
+                raise ExpressionError(f"unknown function {node.func.id!r} (known: {', '.join(UNARY_FUNCTIONS)})")
+            if len(node.args) != 1:
+                raise ExpressionError(f"{node.func.id} takes one argument")
+            return Unary(node.func.id, walk(node.args[0]))
+        raise ExpressionError(f"only input names, + - * @ and {', '.join(UNARY_FUNCTIONS)}(...) are allowed")
+
+    return walk(tree.body)
+
+
+def operands(node: Node) -> list[str]:
+    """Operand names in first-use order."""
+    seen: list[str] = []
+
+    def visit(n: Node) -> None:
+        if isinstance(n, Operand):
+            if n.name not in seen:
+                seen.append(n.name)
+        elif isinstance(n, Binary):
+            visit(n.left)
+            visit(n.right)
+        else:
+            visit(n.arg)
+
+    visit(node)
+    return seen
+
+
+_NUMPY_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "matmul": np.matmul}
+
+
+def evaluate(node: Node, values: dict[str, np.ndarray]) -> np.ndarray:
+    """Evaluate in float64 (the reference's exact math)."""
+    if isinstance(node, Operand):
+        return values[node.name].astype(np.float64)
+    if isinstance(node, Binary):
+        return _NUMPY_BINARY[node.op](evaluate(node.left, values), evaluate(node.right, values))
+    return UNARY_FUNCTIONS[node.fn](evaluate(node.arg, values))
+
+
+def magnitude(node: Node, values: dict[str, np.ndarray]) -> np.ndarray:
+    """An elementwise bound on the size of every intermediate: evaluate with |x| and + for every op."""
+    if isinstance(node, Operand):
+        return np.abs(values[node.name].astype(np.float64))
+    if isinstance(node, Binary):
+        left, right = magnitude(node.left, values), magnitude(node.right, values)
+        if node.op == "mul":
+            return left * right
+        if node.op == "matmul":
+            return left @ right
+        return left + right
+    inner = magnitude(node.arg, values)
+    return np.exp(inner) if node.fn == "exp" else inner * inner if node.fn == "square" else inner
+
+
+def to_text(node: Node) -> str:
+    if isinstance(node, Operand):
+        return node.name
+    if isinstance(node, Binary):
+        symbol = {"add": "+", "sub": "-", "mul": "*", "matmul": "@"}[node.op]
+        return f"({to_text(node.left)} {symbol} {to_text(node.right)})"
+    return f"{node.fn}({to_text(node.arg)})"
+
+
+def count_ops(node: Node) -> int:
+    if isinstance(node, Operand):
+        return 0
+    if isinstance(node, Binary):
+        return 1 + count_ops(node.left) + count_ops(node.right)
+    return 1 + count_ops(node.arg)

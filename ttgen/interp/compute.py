@@ -1,0 +1,492 @@
+"""Compute-kernel API: the DST register lifecycle, unpack/math/pack state, and the tile math itself.
+
+The three TRISCs run one compute kernel in lockstep, so one thread models them, with the state the hardware
+keeps between calls: which phase DST is in (acquire -> commit -> wait -> release), which CBs and formats the
+last `*_init` configured the unpacker, math engine and packer for, and the DST tiles themselves.
+
+Numerics: tiles are decoded from the CB's format into float32, the FPU computes in float32 (bf16 x bf16 products
+are exact in float32; HiFi4 consumes every mantissa bit), and results are rounded to the DST format (bf16 unless
+`fp32_dest_acc_en`) when written to DST and to the output CB's format when packed. Lower math fidelities are
+modelled as HiFi4 (stated in docs/numerics.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ml_dtypes
+import numpy as np
+
+from .. import arch
+from ..numerics.formats import DataFormat, decode_tile, encode_tile
+from . import context as ctx
+from .api import API, COMPUTE
+from .checks import Violation, current_cpp_location, violation
+
+C = {COMPUTE}
+
+# Enumerations of namespace ckernel, which compute kernels see unqualified.
+API.constants("ckernel::SrcOrder", {"Regular": "Regular", "Reverse": "Reverse"}, groups=C,
+              header="api/compute/compute_kernel_hw_startup.h")
+API.constants("ckernel::EltwiseBinaryType", {"ELWMUL": "mul", "ELWADD": "add", "ELWSUB": "sub"}, groups=C,
+              header="tt-llk llk_defs.h")
+API.constants("ckernel::EltwiseBinaryReuseDestType",
+              {"NONE": "none", "DEST_TO_SRCA": "dest_to_srca", "DEST_TO_SRCB": "dest_to_srcb"}, groups=C,
+              header="tt-llk llk_defs.h")
+
+IDLE, ACQUIRED, COMMITTED, WAITED = "idle", "acquired", "committed", "waited"
+_PHASE_CALL = {ACQUIRED: "tile_regs_acquire", COMMITTED: "tile_regs_commit", WAITED: "tile_regs_wait",
+               IDLE: "tile_regs_release"}
+
+
+@dataclass
+class ComputeState:
+    capacity: int
+    fp32_dest: bool
+    phase: str = IDLE
+    phase_at: object = None
+    dst: np.ndarray = field(default=None)
+    written: set = field(default_factory=set)
+    started: bool = False  # some compute API was called (hw startup must come first)
+    hw_configured: bool = False
+    src_order: str = "Regular"
+    unpack_formats: tuple | None = None  # (srcA format name, srcB format name) the unpacker is configured for
+    pack_format: str | None = None  # format the packer is configured for
+    math: tuple | None = None  # what the last *_init configured the math engine for
+    sfpu: str | None = None  # which SFPU op the last <op>_tile_init configured
+
+    def __post_init__(self):
+        self.dst = np.zeros((arch.DST_TILES[("full", False)], 32, 32), dtype=np.float32)
+
+
+def _state() -> ComputeState:
+    t = ctx.thread()
+    st = t.state.get("compute")
+    if st is None:
+        spec = ctx.kernel().spec
+        sync = "full" if spec.dst_full_sync_en else "half"
+        st = ComputeState(arch.dst_capacity(sync, spec.fp32_dest_acc_en), spec.fp32_dest_acc_en)
+        t.state["compute"] = st
+        t.state["exit_check"] = _exit_check
+    st.started = True
+    return st
+
+
+def _exit_check(t) -> None:
+    st: ComputeState = t.state["compute"]
+    if st.phase != IDLE:
+        raise Violation("dst-lifecycle", f"compute kernel ended with DST {st.phase} (last {_PHASE_CALL[st.phase]} "
+                                         f"at {st.phase_at}); every tile_regs_acquire needs commit, wait and release",
+                        st.phase_at)
+
+
+def _fmt(cb_id) -> DataFormat:
+    return ctx.core().cb(cb_id).fmt
+
+
+# ----- DST lifecycle -----------------------------------------------------------------------------------------
+
+def _phase(st: ComputeState, expected: str, new: str, call: str, hint: str) -> None:
+    if st.phase != expected:
+        raise violation("dst-lifecycle", f"{call} while DST is {st.phase} (last {_PHASE_CALL[st.phase]} at "
+                                         f"{st.phase_at}): {hint}")
+    st.phase = new
+    st.phase_at = current_cpp_location()
+
+
+RH = "api/compute/reg_api.h"
+
+
+@API.function("tile_regs_acquire", groups=C, header=RH)
+def tile_regs_acquire():
+    st = _state()
+    _phase(st, IDLE, ACQUIRED, "tile_regs_acquire", "DST is still held (missing tile_regs_release?)")
+    st.written = set()
+
+
+@API.function("tile_regs_commit", groups=C, header=RH)
+def tile_regs_commit():
+    st = _state()
+    _phase(st, ACQUIRED, COMMITTED, "tile_regs_commit", "commit needs a preceding tile_regs_acquire")
+
+
+@API.function("tile_regs_wait", groups=C, header=RH)
+def tile_regs_wait():
+    st = _state()
+    _phase(st, COMMITTED, WAITED, "tile_regs_wait", "the packer can only wait for DST the math side committed "
+                                                    "(missing tile_regs_commit?)")
+
+
+@API.function("tile_regs_release", groups=C, header=RH)
+def tile_regs_release():
+    st = _state()
+    _phase(st, WAITED, IDLE, "tile_regs_release", "release needs acquire, commit and wait first")
+    st.dst[:] = 0.0  # the packer clears the section it released (ZEROACC in _llk_pack_dest_section_done_)
+    st.written = set()
+
+
+@API.function("acquire_dst", groups=C, header=RH, deprecated="use tile_regs_acquire")
+def acquire_dst():
+    st = _state()
+    _phase(st, IDLE, WAITED, "acquire_dst", "DST is still held")
+    st.written = set()
+
+
+@API.function("release_dst", groups=C, header=RH, deprecated="use tile_regs_release")
+def release_dst():
+    tile_regs_release()
+
+
+def _math_slot(st: ComputeState, idst, call: str) -> int:
+    if st.phase != ACQUIRED:
+        raise violation("dst-lifecycle", f"{call} writes DST while it is {st.phase}: math ops run between "
+                                         "tile_regs_acquire and tile_regs_commit")
+    idst = int(idst)
+    if not 0 <= idst < st.capacity:
+        raise violation("dst-lifecycle", f"{call}: DST index {idst} is outside the {st.capacity} tiles available")
+    return idst
+
+
+def _to_dst(st: ComputeState, values: np.ndarray) -> np.ndarray:
+    if st.fp32_dest:
+        return values.astype(np.float32)
+    return values.astype(ml_dtypes.bfloat16).astype(np.float32)
+
+
+def _write_dst(st: ComputeState, idst: int, values: np.ndarray) -> None:
+    st.dst[idst] = _to_dst(st, values)
+    st.written.add(idst)
+
+
+# ----- unpack -------------------------------------------------------------------------------------------------
+
+def _unpack(cb_id, itile, call: str) -> np.ndarray:
+    cb = ctx.core().cb(cb_id)
+    itile = int(itile)
+    if cb.consumer is not ctx.thread() or not 0 <= itile < cb.waited:
+        raise violation("cb-protocol", f"{call} reads tile {itile} of CB {cb.name} outside the {cb.waited} page(s) "
+                                       "waited for with cb_wait_front")
+    if cb.page_size != cb.fmt.tile_bytes:
+        raise violation("cb-config", f"CB {cb.name} has {cb.page_size} B pages but a {cb.fmt.metal_name} tile is "
+                                     f"{cb.fmt.tile_bytes} B")
+    address = cb.page_address(cb.rd + itile)
+    core = ctx.core()
+    pending = core.pending_into(address, address + cb.page_size)
+    if pending is not None:
+        raise violation("race", f"{call} reads CB {cb.name} while the NoC read issued at {pending.issued_at} into it "
+                                "has not completed")
+    return decode_tile(core.l1[address:address + cb.page_size], cb.fmt)
+
+
+# ----- hardware start-up and inits ---------------------------------------------------------------------------
+
+def _configure(st: ComputeState, icb0, icb1, ocb, call: str) -> None:
+    st.hw_configured = True
+    st.unpack_formats = (_fmt(icb0).name, _fmt(icb1).name)
+    st.pack_format = _fmt(ocb).name
+
+
+HS_H = "api/compute/compute_kernel_hw_startup.h"
+
+
+@API.function("compute_kernel_hw_startup", groups=C, header=HS_H, template_args=(0, 1), args=(2, 3))
+def compute_kernel_hw_startup(targs, icb0, icb1, ocb=None):
+    fresh = ctx.thread().state.get("compute") is None
+    st = _state()
+    if not fresh and (st.hw_configured or st.math is not None):
+        raise violation("init-mismatch", "compute_kernel_hw_startup must be called once, before any other compute "
+                                         "API call")
+    if ocb is None:
+        icb1, ocb = icb0, icb1
+    st.src_order = targs[0] if targs else "Regular"
+    _configure(st, icb0, icb1, ocb, "compute_kernel_hw_startup")
+
+
+EB_H = "api/compute/eltwise_binary.h"
+
+
+@API.function("binary_op_init_common", groups=C, header=EB_H)
+def binary_op_init_common(icb0, icb1, ocb):
+    st = _state()
+    _configure(st, icb0, icb1, ocb, "binary_op_init_common")
+    st.math = ("unpack_ab", (int(icb0), int(icb1)))
+
+
+def _require_configured(st: ComputeState, call: str) -> None:
+    if not st.hw_configured:
+        raise violation("init-missing", f"{call} before the hardware is configured: call compute_kernel_hw_startup "
+                                        "(or binary_op_init_common) at the start of the kernel")
+
+
+def _binary_init(op: str, icb0, icb1, call: str) -> None:
+    st = _state()
+    _require_configured(st, call)
+    st.math = ("binary", op, (int(icb0), int(icb1)))
+
+
+@API.function("add_tiles_init", groups=C, header=EB_H)
+def add_tiles_init(icb0, icb1, acc_to_dest=False):
+    _binary_init("add", icb0, icb1, "add_tiles_init")
+
+
+@API.function("sub_tiles_init", groups=C, header=EB_H)
+def sub_tiles_init(icb0, icb1, acc_to_dest=False):
+    _binary_init("sub", icb0, icb1, "sub_tiles_init")
+
+
+@API.function("mul_tiles_init", groups=C, header=EB_H)
+def mul_tiles_init(icb0, icb1, acc_to_dest=False):
+    _binary_init("mul", icb0, icb1, "mul_tiles_init")
+
+
+def _check_formats(st: ComputeState, cbs: tuple, call: str) -> None:
+    formats = tuple(_fmt(cb).name for cb in cbs)
+    configured = st.unpack_formats[: len(formats)]
+    if formats != configured:
+        raise violation("init-mismatch", f"{call} unpacks {', '.join(formats)} but the unpacker is configured for "
+                                         f"{', '.join(configured)} (missing reconfig_data_format?)")
+
+
+def _require_math(st: ComputeState, expected: tuple, call: str, init: str) -> None:
+    if st.math is None or st.math[0] == "unpack_ab":
+        raise violation("init-missing", f"{call} without {init}")
+    if st.math != expected:
+        raise violation("init-mismatch", f"{call} does not match the last init ({_describe_math(st.math)}): "
+                                         f"call {init} first")
+
+
+def _describe_math(math: tuple) -> str:
+    kind = math[0]
+    if kind == "binary":
+        return f"{math[1]}_tiles_init(c_{math[2][0]}, c_{math[2][1]})"
+    if kind == "matmul":
+        return f"matmul_init(c_{math[1][0]}, c_{math[1][1]})"
+    if kind == "copy":
+        return f"copy_tile_init(c_{math[1]})"
+    if kind == "reuse":
+        return f"binary_dest_reuse_tiles_init<{math[1]}, {math[2]}>(c_{math[3]})"
+    return kind
+
+
+_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
+
+
+def _binary(op: str, icb0, icb1, itile0, itile1, idst) -> None:
+    call = f"{op}_tiles"
+    st = _state()
+    _require_math(st, ("binary", op, (int(icb0), int(icb1))), call, f"{op}_tiles_init(c_{int(icb0)}, c_{int(icb1)})")
+    _check_formats(st, (icb0, icb1), call)
+    slot = _math_slot(st, idst, call)
+    a = _unpack(icb0, itile0, call)
+    b = _unpack(icb1, itile1, call)
+    _write_dst(st, slot, _BINARY[op](a, b))
+
+
+@API.function("add_tiles", groups=C, header=EB_H)
+def add_tiles(icb0, icb1, itile0, itile1, idst):
+    _binary("add", icb0, icb1, itile0, itile1, idst)
+
+
+@API.function("sub_tiles", groups=C, header=EB_H)
+def sub_tiles(icb0, icb1, itile0, itile1, idst):
+    _binary("sub", icb0, icb1, itile0, itile1, idst)
+
+
+@API.function("mul_tiles", groups=C, header=EB_H)
+def mul_tiles(icb0, icb1, itile0, itile1, idst):
+    _binary("mul", icb0, icb1, itile0, itile1, idst)
+
+
+@API.function("binary_dest_reuse_tiles_init", groups=C, header=EB_H, template_args=(0, 2))
+def binary_dest_reuse_tiles_init(targs, icb0):
+    st = _state()
+    _require_configured(st, "binary_dest_reuse_tiles_init")
+    op, reuse = _reuse_targs(targs)
+    st.math = ("reuse", op, reuse, int(icb0))
+
+
+def _reuse_targs(targs) -> tuple[str, str]:
+    op = targs[0] if len(targs) > 0 else "add"
+    reuse = targs[1] if len(targs) > 1 else "none"
+    return op, reuse
+
+
+@API.function("binary_dest_reuse_tiles", groups=C, header=EB_H, template_args=(0, 2))
+def binary_dest_reuse_tiles(targs, in_cb_id, in_tile_index, dst_tile_index):
+    op, reuse = _reuse_targs(targs)
+    call = "binary_dest_reuse_tiles"
+    st = _state()
+    _require_math(st, ("reuse", op, reuse, int(in_cb_id)), call,
+                  f"binary_dest_reuse_tiles_init<{op}, {reuse}>(c_{int(in_cb_id)})")
+    if reuse == "none":
+        raise violation("init-mismatch", "binary_dest_reuse_tiles needs DEST_TO_SRCA or DEST_TO_SRCB")
+    slot = _math_slot(st, dst_tile_index, call)
+    if slot not in st.written:
+        raise violation("dst-lifecycle", f"{call} reuses DST[{slot}], which holds no result in this section")
+    tile = _unpack(in_cb_id, in_tile_index, call)
+    dest = st.dst[slot]
+    a, b = (dest, tile) if reuse == "dest_to_srca" else (tile, dest)
+    _write_dst(st, slot, _BINARY[op](a, b))
+
+
+# ----- copy --------------------------------------------------------------------------------------------------
+
+TM_H = "api/compute/tile_move_copy.h"
+
+
+@API.function("copy_tile_init", groups=C, header=TM_H)
+def copy_tile_init(cbid):
+    st = _state()
+    _require_configured(st, "copy_tile_init")
+    st.math = ("copy", int(cbid))
+
+
+@API.function("copy_tile_to_dst_init_short", groups=C, header=TM_H)
+def copy_tile_to_dst_init_short(cbid, transpose=0):
+    copy_tile_init(cbid)
+
+
+@API.function("copy_tile", groups=C, header=TM_H)
+def copy_tile(in_cb_id, in_tile_index, dst_tile_index):
+    st = _state()
+    _require_math(st, ("copy", int(in_cb_id)), "copy_tile", f"copy_tile_init(c_{int(in_cb_id)})")
+    slot = _math_slot(st, dst_tile_index, "copy_tile")
+    _write_dst(st, slot, _unpack(in_cb_id, in_tile_index, "copy_tile"))
+
+
+# ----- matmul ------------------------------------------------------------------------------------------------
+
+MM_H = "api/compute/matmul.h"
+
+
+@API.function("matmul_init", groups=C, header=MM_H)
+def matmul_init(in0_cb_id, in1_cb_id, transpose=0):
+    st = _state()
+    _require_configured(st, "matmul_init")
+    if st.src_order != "Reverse" and _fmt(in0_cb_id) != _fmt(in1_cb_id):
+        raise violation("init-mismatch", "matmul_init needs compute_kernel_hw_startup<SrcOrder::Reverse>(in0, in1, "
+                                         "out) when in0 and in1 have different formats")
+    st.math = ("matmul", (int(in0_cb_id), int(in1_cb_id)), bool(transpose))
+
+
+@API.function("mm_init", groups=C, header=MM_H, deprecated="use compute_kernel_hw_startup<SrcOrder::Reverse> and "
+                                                           "matmul_init")
+def mm_init(in0_cb_id, in1_cb_id, out_cb_id, transpose=0):
+    st = _state()
+    _configure(st, in0_cb_id, in1_cb_id, out_cb_id, "mm_init")
+    st.src_order = "Reverse"
+    st.math = ("matmul", (int(in0_cb_id), int(in1_cb_id)), bool(transpose))
+
+
+@API.function("matmul_tiles", groups=C, header=MM_H)
+def matmul_tiles(in0_cb_id, in1_cb_id, in0_tile_index, in1_tile_index, idst):
+    st = _state()
+    cbs = (int(in0_cb_id), int(in1_cb_id))
+    if st.math is None or st.math[0] != "matmul":
+        raise violation("init-missing", "matmul_tiles without matmul_init")
+    if st.math[1] != cbs:
+        raise violation("init-mismatch", f"matmul_tiles(c_{cbs[0]}, c_{cbs[1]}) does not match the last "
+                                         f"{_describe_math(st.math)}")
+    _check_formats(st, (in1_cb_id, in0_cb_id) if st.src_order == "Reverse" else cbs, "matmul_tiles")
+    slot = _math_slot(st, idst, "matmul_tiles")
+    a = _unpack(in0_cb_id, in0_tile_index, "matmul_tiles")
+    b = _unpack(in1_cb_id, in1_tile_index, "matmul_tiles")
+    if st.math[2]:
+        b = b.T
+    # DST += A @ B: products of bf16 values are exact in float32; the sum is rounded to the DST format.
+    _write_dst(st, slot, st.dst[slot] + a.astype(np.float32) @ b.astype(np.float32))
+
+
+# ----- pack --------------------------------------------------------------------------------------------------
+
+PK_H = "api/compute/pack.h"
+
+
+@API.function("pack_tile", groups=C, header=PK_H, template_args=(0, 1))
+def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
+    st = _state()
+    out_of_order = bool(targs[0]) if targs else False
+    if st.phase != WAITED:
+        raise violation("dst-lifecycle", f"pack_tile while DST is {st.phase}: pack between tile_regs_wait and "
+                                         "tile_regs_release")
+    slot = int(ifrom_dst)
+    if not 0 <= slot < st.capacity:
+        raise violation("dst-lifecycle", f"pack_tile: DST index {slot} is outside the {st.capacity} tiles available")
+    if slot not in st.written:
+        raise violation("dst-lifecycle", f"pack_tile reads DST[{slot}], which no math op wrote in this section")
+    cb = ctx.core().cb(icb)
+    if st.pack_format != cb.fmt.name:
+        raise violation("init-mismatch", f"pack_tile to CB {cb.name} ({cb.fmt.name}) but the packer is configured "
+                                         f"for {st.pack_format} (missing pack_reconfig_data_format?)")
+    position = int(output_tile_index) if out_of_order else cb.packed
+    if cb.producer is not ctx.thread() or not 0 <= position < cb.reserved:
+        raise violation("cb-protocol", f"pack_tile writes tile {position} of CB {cb.name} outside the "
+                                       f"{cb.reserved} page(s) reserved with cb_reserve_back")
+    if cb.page_size != cb.fmt.tile_bytes:
+        raise violation("cb-config", f"CB {cb.name} has {cb.page_size} B pages but a {cb.fmt.metal_name} tile is "
+                                     f"{cb.fmt.tile_bytes} B")
+    address = cb.page_address(cb.wr + position)
+    ctx.core().l1[address:address + cb.page_size] = np.frombuffer(encode_tile(st.dst[slot], cb.fmt), dtype=np.uint8)
+    if not out_of_order:
+        cb.packed += 1
+
+
+@API.function("pack_reconfig_data_format", groups=C, header="api/compute/reconfig_data_format.h", args=(1, 2))
+def pack_reconfig_data_format(a, b=None):
+    st = _state()
+    st.pack_format = _fmt(a if b is None else b).name
+
+
+@API.function("reconfig_data_format", groups=C, header="api/compute/reconfig_data_format.h", args=(2, 4))
+def reconfig_data_format(a, b, c=None, d=None):
+    st = _state()
+    srca, srcb = (a, b) if c is None else (b, d)
+    st.unpack_formats = (_fmt(srca).name, _fmt(srcb).name)
+
+
+# ----- SFPU unary ops: `<op>_tile_init()` then `<op>_tile(idst)` on a DST tile -----------------------------------
+
+SFPU_OPS = {
+    "exp": ("api/compute/eltwise_unary/exp.h", np.exp),
+    "relu": ("api/compute/eltwise_unary/relu.h", lambda x: np.maximum(x, 0.0)),
+    "negative": ("api/compute/eltwise_unary/negative.h", np.negative),
+    "abs": ("api/compute/compute_kernel_api.h", np.abs),
+    "square": ("api/compute/compute_kernel_api.h", np.square),
+}
+
+
+def _register_sfpu(name: str, header: str, fn) -> None:
+    @API.function(f"{name}_tile_init", groups=C, header=header, template_args=(0, 3))
+    def init(targs):
+        st = _state()
+        _require_configured(st, f"{name}_tile_init")
+        st.sfpu = name
+
+    @API.function(f"{name}_tile", groups=C, header=header, template_args=(0, 4), args=(1, 3))
+    def op(targs, idst, *rest):
+        st = _state()
+        call = f"{name}_tile"
+        if st.sfpu != name:
+            raise violation("init-missing" if st.sfpu is None else "init-mismatch",
+                            f"{call} without {name}_tile_init (SFPU configured for {st.sfpu})")
+        slot = _math_slot(st, idst, call)
+        if slot not in st.written:
+            raise violation("dst-lifecycle", f"{call} reads DST[{slot}], which holds no result in this section")
+        with np.errstate(over="ignore", invalid="ignore"):
+            _write_dst(st, slot, fn(st.dst[slot]))
+
+
+for _name, (_header, _fn) in SFPU_OPS.items():
+    _register_sfpu(_name, _header, _fn)
+
+
+@API.function("init_sfpu", groups=C, header="api/compute/eltwise_unary/eltwise_unary.h")
+def init_sfpu(icb, ocb):
+    st = _state()
+    _configure(st, icb, icb, ocb, "init_sfpu")
+    st.math = ("copy", int(icb))
+
+
+@API.function("unary_op_init_common", groups=C, header="api/compute/eltwise_unary/eltwise_unary.h")
+def unary_op_init_common(icb, ocb):
+    init_sfpu(icb, ocb)

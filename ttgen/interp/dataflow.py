@@ -1,0 +1,370 @@
+"""Kernel-side API shared by data-movement and compute kernels: arguments, circular buffers, NoC transfers.
+
+Signatures follow the ttnn 0.74.0 headers `api/dataflow/dataflow_api.h`, `api/compute/cb_api.h`,
+`api/tensor/tensor_accessor.h` and `api/compile_time_args.h`; each builtin checks the protocol rules the
+hardware silently relies on (see checks.py for the list).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import arch
+from . import context as ctx
+from .api import API, COMPUTE, DATAFLOW, DEVICE
+from .checks import current_cpp_location, violation
+from .cruntime import CppObject, wrap_u32
+from .device import POISON, NocTransfer, noc_xy_addr, split_noc_addr
+
+DF_H = "api/dataflow/dataflow_api.h"
+CB_H = "api/compute/cb_api.h and api/dataflow/dataflow_api.h"
+ARGS_H = "api/compile_time_args.h"
+TA_H = "api/tensor/tensor_accessor.h"
+
+API.constants("tt::CBIndex", {f"c_{i}": i for i in range(arch.NUM_CIRCULAR_BUFFERS)}, groups=DEVICE | {"host"},
+              header="tt-metalium/circular_buffer_constants.h")
+
+
+# ----- arguments ----------------------------------------------------------------------------------------------
+
+@API.function("get_arg_val", groups=DEVICE, header=DF_H, template_args=(1, 1))
+def get_arg_val(targs, arg_idx):
+    args = ctx.kernel().args
+    if not 0 <= arg_idx < len(args):
+        raise violation("runtime-args", f"get_arg_val({arg_idx}) but the host set {len(args)} runtime args for "
+                                        f"{ctx.kernel().label}")
+    return args[arg_idx]
+
+
+@API.function("get_common_arg_val", groups=DEVICE, header=DF_H, template_args=(1, 1))
+def get_common_arg_val(targs, arg_idx):
+    args = ctx.kernel().spec.common_args
+    if not 0 <= arg_idx < len(args):
+        raise violation("runtime-args", f"get_common_arg_val({arg_idx}) but the host set {len(args)} common args")
+    return args[arg_idx]
+
+
+@API.function("get_compile_time_arg_val", groups=DEVICE, header=ARGS_H)
+def get_compile_time_arg_val(arg_idx):
+    args = ctx.kernel().spec.compile_args
+    if not 0 <= arg_idx < len(args):
+        raise violation("runtime-args", f"get_compile_time_arg_val({arg_idx}) but the kernel was created with "
+                                        f"{len(args)} compile-time args")
+    return args[arg_idx]
+
+
+# ----- TensorAccessor ----------------------------------------------------------------------------------------
+
+_IS_SHARDED, _IS_DRAM = 1, 2
+
+
+class DeviceAccessorArgs(CppObject):
+    """`TensorAccessorArgs<CTA>()`: reads [config, aligned page size] from the compile-time args (ttnn 0.74.0)."""
+
+    cpp_name = "TensorAccessorArgs"
+    cpp_methods = frozenset({"next_compile_time_args_offset", "get_aligned_page_size"})
+
+    def __init__(self, offset: int):
+        self.offset = offset
+        self.config = get_compile_time_arg_val(offset)
+        if self.config & _IS_SHARDED:
+            raise violation("runtime-args", "sharded TensorAccessorArgs are not supported by the interpreter yet")
+        self.page_size = get_compile_time_arg_val(offset + 1)
+
+    def next_compile_time_args_offset(self) -> int:
+        return self.offset + 2
+
+    def get_aligned_page_size(self) -> int:
+        return self.page_size
+
+
+@API.function("TensorAccessorArgs", groups=DEVICE, header="api/tensor/tensor_accessor_args.h", template_args=(1, 2))
+def tensor_accessor_args(targs):
+    return DeviceAccessorArgs(int(targs[0]))
+
+
+class TensorAccessor(CppObject):
+    """An interleaved accessor: page id -> (bank, address) as InterleavedAddrGen computes it."""
+
+    cpp_name = "TensorAccessor"
+    cpp_methods = frozenset({"get_noc_addr", "get_aligned_page_size"})
+
+    def __init__(self, args: DeviceAccessorArgs, bank_base_address: int, page_size: int | None = None):
+        if not isinstance(args, DeviceAccessorArgs):
+            raise violation("runtime-args", "TensorAccessor needs a TensorAccessorArgs as its first argument")
+        self.is_dram = bool(args.config & _IS_DRAM)
+        if not self.is_dram:
+            raise violation("runtime-args", "interleaved L1 buffers are not supported by the interpreter yet")
+        self.base = wrap_u32(bank_base_address)
+        self.page_size = args.page_size if page_size is None else wrap_u32(page_size)
+        self.aligned_page_size = -(-self.page_size // arch.DRAM_ALIGNMENT) * arch.DRAM_ALIGNMENT
+
+    def get_aligned_page_size(self) -> int:
+        return self.page_size
+
+    def get_noc_addr(self, id, offset=0, noc=0) -> int:
+        bank = id % arch.NUM_DRAM_BANKS
+        address = (id // arch.NUM_DRAM_BANKS) * self.aligned_page_size + self.base + offset
+        x, y = arch.DRAM_BANK_NOC_XY[bank]
+        return noc_xy_addr(x, y, address)
+
+
+API.type("TensorAccessor", TensorAccessor, groups=DEVICE, header=TA_H, args=(2, 3))
+
+
+# ----- NoC addressing ----------------------------------------------------------------------------------------
+
+_DRAM_BANK_BY_XY = {xy: bank for bank, xy in enumerate(arch.DRAM_BANK_NOC_XY)}
+
+
+@API.function("get_noc_addr", groups={DATAFLOW}, header=DF_H, args=(2, 4))
+def get_noc_addr(a, b, c=None, d=None):
+    """`get_noc_addr(x, y, addr[, noc])` or `get_noc_addr(id, addrgen[, offset, noc])`."""
+    if isinstance(b, TensorAccessor):
+        return b.get_noc_addr(a, c or 0)
+    if c is None:
+        raise violation("noc-bounds", "get_noc_addr(x, y, addr) needs three arguments")
+    return noc_xy_addr(a, b, c)
+
+
+def _remote_bytes(noc_addr: int, size: int, for_write: bool):
+    """Resolve a NoC address to (array, start) holding `size` bytes: a DRAM page or another core's L1."""
+    x, y, address = split_noc_addr(noc_addr)
+    bank = _DRAM_BANK_BY_XY.get((x, y))
+    device = ctx.device()
+    if bank is not None:
+        buffer, page, offset = device.dram.locate(bank, address, size)
+        return buffer.data, page * buffer.page_size + offset
+    if x >= arch.VIRTUAL_TENSIX_START and y >= arch.VIRTUAL_TENSIX_START:
+        core = device.core_at_virtual(x, y)
+        core.check_l1(address, size, "NoC " + ("write" if for_write else "read"))
+        return core.l1, address
+    raise violation("noc-bounds", f"NoC address (x={x}, y={y}, 0x{address:x}) is neither a DRAM bank nor a worker core")
+
+
+def _check_landing_zone(address: int, size: int) -> None:
+    """A read into a CB must land inside the window the producer reserved."""
+    core = ctx.core()
+    core.check_l1(address, size, "NoC read destination")
+    cb = core.cb_at(address, size)
+    if cb is not None and not (cb.producer is ctx.thread() and cb.in_reserved(address, size)):
+        raise violation("cb-protocol", f"NoC read into CB {cb.name} at 0x{address:x} is outside the "
+                                       f"{cb.reserved} page(s) reserved with cb_reserve_back")
+
+
+def _issue_read(src_noc_addr: int, dst_l1: int, size: int) -> None:
+    if size <= 0:
+        raise violation("noc-bounds", f"NoC read of {size} bytes")
+    if src_noc_addr % 16 != dst_l1 % 16:
+        raise violation("noc-alignment", f"NoC read source 0x{src_noc_addr & 0xF_FFFF_FFFF:x} and destination "
+                                         f"0x{dst_l1:x} differ in alignment modulo 16")
+    data, start = _remote_bytes(src_noc_addr, size, for_write=False)
+    _check_landing_zone(dst_l1, size)
+    core = ctx.core()
+    transfer = NocTransfer("read", core, dst_l1, size, current_cpp_location(), data[start:start + size].copy())
+    core.l1[dst_l1:dst_l1 + size] = POISON
+    core.in_flight.append(transfer)
+    ctx.thread().in_flight.append(transfer)
+
+
+def _issue_write(src_l1: int, dst_noc_addr: int, size: int) -> None:
+    if size <= 0:
+        raise violation("noc-bounds", f"NoC write of {size} bytes")
+    core = ctx.core()
+    core.check_l1(src_l1, size, "NoC write source")
+    cb = core.cb_at(src_l1, size)
+    me = ctx.thread()
+    if cb is not None and not ((cb.consumer is me and cb.in_waited(src_l1, size))
+                               or (cb.producer is me and cb.in_reserved(src_l1, size))):
+        raise violation("cb-protocol", f"NoC write from CB {cb.name} at 0x{src_l1:x} is outside the "
+                                       f"{cb.waited} page(s) waited for with cb_wait_front")
+    pending = core.pending_into(src_l1, src_l1 + size)
+    if pending is not None:
+        raise violation("race", f"NoC write sends L1 0x{src_l1:x} while the NoC read issued at "
+                                f"{pending.issued_at} into it has not completed (missing barrier)")
+    data, start = _remote_bytes(dst_noc_addr, size, for_write=True)
+
+    def deliver(payload: np.ndarray, data=data, start=start) -> None:
+        data[start:start + size] = payload
+
+    transfer = NocTransfer("write", core, src_l1, size, current_cpp_location(), sink=deliver)
+    core.in_flight.append(transfer)
+    ctx.thread().in_flight.append(transfer)
+
+
+def _accessor(addrgen) -> TensorAccessor:
+    if not isinstance(addrgen, TensorAccessor):
+        raise violation("runtime-args", "the address generator argument is not a TensorAccessor")
+    return addrgen
+
+
+@API.function("noc_async_read_page", groups={DATAFLOW}, header=DF_H, template_args=(0, 2))
+def noc_async_read_page(targs, id, addrgen, dst_local_l1_addr, offset=0, noc=0):
+    acc = _accessor(addrgen)
+    _issue_read(acc.get_noc_addr(wrap_u32(id), offset), wrap_u32(dst_local_l1_addr), acc.page_size)
+
+
+@API.function("noc_async_write_page", groups={DATAFLOW}, header=DF_H, template_args=(0, 3))
+def noc_async_write_page(targs, id, addrgen, src_local_l1_addr, size=0, offset=0, noc=0):
+    acc = _accessor(addrgen)
+    _issue_write(wrap_u32(src_local_l1_addr), acc.get_noc_addr(wrap_u32(id), offset), size or acc.page_size)
+
+
+@API.function("noc_async_read_tile", groups={DATAFLOW}, header=DF_H, template_args=(0, 2),
+              deprecated="use noc_async_read_page")
+def noc_async_read_tile(targs, id, addrgen, dst_local_l1_addr, offset=0, noc=0):
+    noc_async_read_page(targs, id, addrgen, dst_local_l1_addr, offset, noc)
+
+
+@API.function("noc_async_write_tile", groups={DATAFLOW}, header=DF_H, template_args=(0, 2),
+              deprecated="use noc_async_write_page")
+def noc_async_write_tile(targs, id, addrgen, src_local_l1_addr, noc=0):
+    noc_async_write_page(targs, id, addrgen, src_local_l1_addr, 0, 0, noc)
+
+
+@API.function("noc_async_read", groups={DATAFLOW}, header=DF_H, template_args=(0, 2))
+def noc_async_read(targs, src_noc_addr, dst_local_l1_addr, size, noc=0, read_req_vc=0):
+    _issue_read(src_noc_addr, wrap_u32(dst_local_l1_addr), wrap_u32(size))
+
+
+@API.function("noc_async_write", groups={DATAFLOW}, header=DF_H, template_args=(0, 3))
+def noc_async_write(targs, src_local_l1_addr, dst_noc_addr, size, noc=0, vc=0):
+    _issue_write(wrap_u32(src_local_l1_addr), dst_noc_addr, wrap_u32(size))
+
+
+def _retire(kinds: tuple[str, ...]) -> None:
+    t = ctx.thread()
+    keep = []
+    for transfer in t.in_flight:
+        if transfer.kind in kinds:
+            transfer.complete()
+            transfer.core.in_flight.remove(transfer)
+        else:
+            keep.append(transfer)
+    t.in_flight = keep
+
+
+@API.function("noc_async_read_barrier", groups={DATAFLOW}, header=DF_H)
+def noc_async_read_barrier(noc=0):
+    _retire(("read",))
+
+
+@API.function("noc_async_write_barrier", groups={DATAFLOW}, header=DF_H)
+def noc_async_write_barrier(noc=0):
+    _retire(("write",))
+
+
+@API.function("noc_async_writes_flushed", groups={DATAFLOW}, header=DF_H)
+def noc_async_writes_flushed(noc=0):
+    _retire(("write",))
+
+
+@API.function("noc_async_full_barrier", groups={DATAFLOW}, header=DF_H)
+def noc_async_full_barrier(noc_idx=0):
+    _retire(("read", "write"))
+
+
+# ----- circular buffers --------------------------------------------------------------------------------------
+
+def _cb(cb_id):
+    return ctx.core().cb(cb_id)
+
+
+def _pages(cb, num_pages, call: str) -> int:
+    n = int(num_pages)
+    if n > cb.num_pages:
+        raise violation("cb-protocol", f"{call}({cb.name}, {n}) can never succeed: the CB holds {cb.num_pages} pages")
+    if n < 0:
+        raise violation("cb-protocol", f"{call}({cb.name}, {n}): negative page count")
+    return n
+
+
+@API.function("cb_reserve_back", groups=DEVICE, header=CB_H)
+def cb_reserve_back(cbid, ntiles):
+    cb = _cb(cbid)
+    n = _pages(cb, ntiles, "cb_reserve_back")
+    if cb.wr + n > cb.num_pages:
+        raise violation("cb-config", f"cb_reserve_back({cb.name}, {n}) at page {cb.wr} wraps past the end of the "
+                                     f"{cb.num_pages}-page CB: size the CB as a multiple of the reservation")
+    ctx.block(ctx.Wait(lambda: cb.free() >= n,
+                       lambda: f"cb_reserve_back({cb.name}, {n}): {cb.free()} of {n} pages free ({cb.describe()})"))
+    cb.reserved = n
+    cb.producer = ctx.thread()
+
+
+@API.function("cb_push_back", groups=DEVICE, header=CB_H)
+def cb_push_back(cbid, ntiles):
+    cb = _cb(cbid)
+    n = _pages(cb, ntiles, "cb_push_back")
+    if n > cb.reserved:
+        raise violation("cb-protocol", f"cb_push_back({cb.name}, {n}) without a matching cb_reserve_back "
+                                       f"({cb.reserved} page(s) reserved)")
+    core = ctx.core()
+    for start, end in cb.byte_range(cb.wr, n):
+        pending = core.pending_into(start, end)
+        if pending is not None:
+            raise violation("race", f"cb_push_back({cb.name}) publishes a page whose NoC read issued at "
+                                    f"{pending.issued_at} has not completed (missing noc_async_read_barrier?)")
+    cb.wr = (cb.wr + n) % cb.num_pages
+    cb.filled += n
+    cb.reserved -= n
+    cb.packed = 0
+
+
+@API.function("cb_wait_front", groups=DEVICE, header=CB_H)
+def cb_wait_front(cbid, ntiles):
+    cb = _cb(cbid)
+    n = _pages(cb, ntiles, "cb_wait_front")
+    if cb.rd + n > cb.num_pages:
+        raise violation("cb-config", f"cb_wait_front({cb.name}, {n}) at page {cb.rd} wraps past the end of the "
+                                     f"{cb.num_pages}-page CB: size the CB as a multiple of the wait")
+    ctx.block(ctx.Wait(lambda: cb.filled >= n,
+                       lambda: f"cb_wait_front({cb.name}, {n}): {cb.filled} of {n} pages available ({cb.describe()})"))
+    cb.waited = max(cb.waited, n)
+    cb.consumer = ctx.thread()
+
+
+@API.function("cb_pop_front", groups=DEVICE, header=CB_H)
+def cb_pop_front(cbid, ntiles):
+    cb = _cb(cbid)
+    n = _pages(cb, ntiles, "cb_pop_front")
+    if n > cb.waited:
+        raise violation("cb-protocol", f"cb_pop_front({cb.name}, {n}) pops more than the {cb.waited} page(s) "
+                                       f"waited for with cb_wait_front")
+    core = ctx.core()
+    for start, end in cb.byte_range(cb.rd, n):
+        pending = core.pending_out_of(start, end)
+        if pending is not None:
+            raise violation("race", f"cb_pop_front({cb.name}) frees a page that the NoC write issued at "
+                                    f"{pending.issued_at} is still sending (missing noc_async_write_barrier?)")
+    cb.rd = (cb.rd + n) % cb.num_pages
+    cb.filled -= n
+    cb.waited -= n
+
+
+@API.function("get_write_ptr", groups={DATAFLOW}, header=DF_H)
+def get_write_ptr(operand):
+    cb = _cb(operand)
+    return cb.page_address(cb.wr)
+
+
+@API.function("get_read_ptr", groups={DATAFLOW}, header=DF_H)
+def get_read_ptr(operand):
+    cb = _cb(operand)
+    return cb.page_address(cb.rd)
+
+
+@API.function("get_tile_size", groups={DATAFLOW}, header=DF_H)
+def get_tile_size(operand):
+    return _cb(operand).fmt.tile_bytes
+
+
+@API.function("cb_pages_available_at_front", groups={DATAFLOW}, header=DF_H)
+def cb_pages_available_at_front(operand, num_pages):
+    return _cb(operand).filled >= num_pages
+
+
+@API.function("cb_pages_reservable_at_back", groups={DATAFLOW}, header=DF_H)
+def cb_pages_reservable_at_back(operand, num_pages):
+    return _cb(operand).free() >= num_pages
+

@@ -1,0 +1,122 @@
+"""`ttgen run DIR`: execute the files on disk in a rendered kernel folder and judge the result.
+
+The folder's `kernel.json` names the host program, the tensors and the math (for inputs and the reference);
+everything that executes is the C++ in the folder. Nothing here looks at specs, plans or templates.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import reference
+from ..errors import Location, TtgenError
+from . import compute, dataflow, host  # noqa: F401 - importing registers the API entries
+from .checks import Violation, as_violation
+from .cpp import compile_file
+from .host import HostRun
+from .scheduler import Budget
+
+METADATA = "kernel.json"
+
+
+class RunError(TtgenError):
+    """The folder cannot be run at all (missing or malformed metadata)."""
+
+
+@dataclass
+class RunReport:
+    kernel: str
+    ok: bool
+    comparisons: list[reference.Comparison] = field(default_factory=list)
+    violation: Violation | None = None
+    steps: int = 0
+    programs: int = 0
+
+    def summary(self) -> str:
+        if self.violation is not None:
+            return f"{self.violation.check}"
+        if not self.ok:
+            return "mismatch"
+        return "ok"
+
+
+def read_metadata(folder: Path) -> dict:
+    path = folder / METADATA
+    try:
+        meta = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise RunError(f"no {METADATA} here: is this a folder written by `ttgen render`?", Location(str(folder))) \
+            from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunError(f"cannot read {METADATA}: {exc}", Location(str(path))) from None
+    for key in ("kernel", "pattern", "host", "inputs", "outputs", "compute", "numerics"):
+        if key not in meta:
+            raise RunError(f"{METADATA} has no {key!r}", Location(str(path)))
+    return meta
+
+
+def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = None,
+               budget: Budget | None = None) -> RunReport:
+    """Run the host program of `folder` (and through it every kernel) and compare with the reference."""
+    folder = Path(folder)
+    meta = read_metadata(folder)
+    report = RunReport(meta["kernel"], ok=False)
+    inputs = reference.make_inputs(meta, seed)
+    run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget or Budget())
+    try:
+        host_file = compile_file(folder / meta["host"], "host")
+        HostRun._current = run
+        try:
+            status = host_file.entry("main")()
+        finally:
+            HostRun._current = None
+        if status not in (0, None):
+            raise Violation("host-api", f"host program returned {status}", Location(str(folder / meta["host"])))
+    except Violation as exc:
+        report.violation = as_violation(exc, exc.who)
+        return report
+    except TtgenError:
+        raise
+    except Exception as exc:  # a fault in the executed host code: report it at its C++ line
+        report.violation = as_violation(exc, "host")
+        return report
+    finally:
+        report.steps, report.programs = run.steps, run.programs_run
+    missing = [name for name in meta["outputs"] if name not in run.outputs]
+    if missing:
+        report.violation = Violation("host-api", f"the host program never wrote output {missing[0]!r} "
+                                                 "(ttgen::write_output)", Location(str(folder / meta["host"])))
+        return report
+    goldens = reference.golden(meta, inputs)
+    for name, gold in goldens.items():
+        actual = run.outputs[name]
+        if actual.size != gold.value.size:
+            report.violation = Violation("host-api", f"output {name} has {actual.size} elements, expected "
+                                                     f"{gold.value.size}", Location(str(folder / meta["host"])))
+            return report
+        report.comparisons.append(reference.compare(name, actual, gold))
+    report.ok = all(c.ok for c in report.comparisons)
+    return report
+
+
+def describe(report: RunReport) -> list[str]:
+    """Human-readable lines for a report: the violation, or each output's comparison."""
+    if report.violation is not None:
+        return str(report.violation).split("\n")
+    lines = []
+    for c in report.comparisons:
+        if c.ok:
+            lines.append(f"{c.name}: matches the reference (max |error| {c.max_error:.3g}, "
+                         f"{100 * c.max_bound_ratio:.0f}% of the tolerance)")
+        else:
+            lines.append(f"mismatch: output {c.name} differs from the reference: max |error| {c.max_error:.3g} "
+                         f"({c.max_bound_ratio:.3g}x the tolerance); first bad element {list(c.first_bad)} in tile "
+                         f"{list(c.first_bad_tile)}: expected {c.expected:.6g}, got {c.actual:.6g}")
+    return lines
+
+
+__all__ = ["run_folder", "RunReport", "RunError", "describe", "read_metadata", "np"]

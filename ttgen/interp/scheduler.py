@@ -1,0 +1,162 @@
+"""Cooperative threads for every kernel on every core, with deadlock detection and run budgets.
+
+Each kernel instance runs in its own greenlet. A blocking call (`cb_wait_front`, `cb_reserve_back`,
+`noc_semaphore_wait`, ...) parks the thread with a `Wait` and switches back to the scheduler, which resumes
+the next thread whose wait is satisfied. When no live thread can run, that is a deadlock: the report names
+every blocked thread with its core, kernel, C++ line and what it waits for.
+
+The default schedule is deterministic (round robin in creation order, each thread running until it blocks).
+With a seed, threads are also preempted at random loop iterations, and `random_completion` lets the NoC model
+retire transfers early, to shake out races.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import greenlet
+
+from ..errors import Location
+from . import cruntime
+from .checks import Violation, as_violation, cpp_frame_location
+
+
+@dataclass
+class Budget:
+    max_steps: int = 50_000_000  # loop iterations over all threads
+    max_seconds: float = 600.0
+
+
+@dataclass
+class Wait:
+    """Why a thread is parked: `ready()` says when it may resume, `describe()` says what it waits for."""
+
+    ready: Callable[[], bool]
+    describe: Callable[[], str]
+
+
+@dataclass
+class KernelThread:
+    label: str  # "core (0,0) reader_gemm.cpp"
+    core: Any  # device.Core
+    kernel: Any  # host.KernelInstance: the file, its kind, args and config
+    body: Callable[[], Any]
+    glet: greenlet.greenlet | None = None
+    wait: Wait | None = None
+    done: bool = False
+    steps: int = 0
+    in_flight: list = field(default_factory=list)  # this thread's NocTransfers not yet retired
+    state: dict = field(default_factory=dict)  # per-thread API state (compute: DST, inits...)
+
+    def location(self) -> Location | None:
+        return cpp_frame_location(self.glet.gr_frame) if self.glet is not None else None
+
+
+class Scheduler:
+    _current: "Scheduler | None" = None
+
+    def __init__(self, threads: list[KernelThread], budget: Budget | None = None, seed: int | None = None,
+                 on_thread_exit: Callable[[KernelThread], None] | None = None):
+        self.threads = threads
+        self.budget = budget or Budget()
+        self.rng = random.Random(seed) if seed is not None else None
+        self.on_thread_exit = on_thread_exit
+        self.thread: KernelThread | None = None
+        self.hub: greenlet.greenlet | None = None
+        self.steps = 0
+        self.started = 0.0
+
+    # ----- called from builtins inside a thread -------------------------------------------------------------
+
+    @classmethod
+    def current(cls) -> "Scheduler":
+        if cls._current is None:
+            raise RuntimeError("no kernel is running")
+        return cls._current
+
+    def block(self, wait: Wait) -> None:
+        """Park the running thread until `wait.ready()`; returns at once if it already is."""
+        if wait.ready():
+            return
+        self.thread.wait = wait
+        self.hub.switch()
+
+    def preempt(self) -> None:
+        """Let other threads run (used by random schedules)."""
+        self.thread.wait = None
+        self.hub.switch()
+
+    def tick(self) -> None:
+        self.steps += 1
+        self.thread.steps += 1
+        if self.steps > self.budget.max_steps:
+            raise Violation("budget", f"more than {self.budget.max_steps} loop iterations in one run "
+                                      "(raise it with --max-steps if the kernel is really that long)",
+                            cpp_frame_location(sys._getframe(2)))
+        if self.steps & 0xFFF == 0 and time.monotonic() - self.started > self.budget.max_seconds:
+            raise Violation("budget", f"run exceeded {self.budget.max_seconds:.0f} s of wall-clock time",
+                            cpp_frame_location(sys._getframe(2)))
+        if self.rng is not None and self.rng.random() < 0.05:
+            self.preempt()
+
+    # ----- the loop ----------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        Scheduler._current = self
+        cruntime.set_tick_hook(self.tick)
+        self.hub = greenlet.getcurrent()
+        self.started = time.monotonic()
+        try:
+            for t in self.threads:
+                t.glet = greenlet.greenlet(t.body, parent=self.hub)
+            self._loop()
+        finally:
+            Scheduler._current = None
+            cruntime.set_tick_hook(lambda: None)
+
+    def _loop(self) -> None:
+        live = list(self.threads)
+        while live:
+            order = live if self.rng is None else self.rng.sample(live, len(live))
+            progressed = False
+            for t in order:
+                if t.wait is not None and not t.wait.ready():
+                    continue
+                t.wait = None
+                progressed = True
+                self._resume(t)
+            live = [t for t in live if not t.done]
+            if live and not progressed:
+                raise self._deadlock(live)
+
+    def _resume(self, t: KernelThread) -> None:
+        self.thread = t
+        try:
+            t.glet.switch()
+        except Exception as exc:  # Violations, C++ faults, and faults inside executed C++ all leave located
+            raise as_violation(exc, t.label).with_traceback(None) from None
+        finally:
+            self.thread = None
+        if t.glet.dead and not t.done:
+            t.done = True
+            if self.on_thread_exit is not None:
+                self.thread = t
+                try:
+                    self.on_thread_exit(t)
+                except Violation as v:
+                    v.who = v.who or t.label
+                    raise
+                finally:
+                    self.thread = None
+
+    def _deadlock(self, blocked: list[KernelThread]) -> Violation:
+        details = []
+        for t in blocked:
+            where = t.location()
+            details.append(f"{t.label} blocked at {where}: {t.wait.describe()}")
+        first = blocked[0].location()
+        return Violation("deadlock", f"all {len(blocked)} live threads are blocked", first, details=details)

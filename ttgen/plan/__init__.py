@@ -1,0 +1,32 @@
+"""Spec -> Plan: every decision about a kernel (tiling, grid, work split, CBs, DST, indices), made with sympy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..spec import Spec
+from .elementwise import plan_elementwise
+from .matmul import plan_matmul
+from .model import CBPlan, OutputFile, Plan
+
+PLANNERS: dict[str, Callable[[Spec], Plan]] = {
+    "elementwise": plan_elementwise,
+    "matmul": plan_matmul,
+}
+
+
+def make_plan(spec: Spec) -> Plan:
+    planner = PLANNERS.get(spec.pattern)
+    if planner is None:
+        raise spec.error(f"the {spec.pattern} pattern has no template set yet (available: "
+                         f"{', '.join(sorted(PLANNERS))})", "pattern")
+    plan = planner(spec)
+    plan.metadata = {"kernel": spec.name, "spec": Path(spec.file).name, "host": plan.context["paths"]["host"],
+                     "inputs": {n: {"shape": list(t.dims), "dtype": t.dtype} for n, t in spec.inputs.items()},
+                     "outputs": {n: {"shape": list(t.dims), "dtype": t.dtype} for n, t in spec.outputs.items()},
+                     **plan.metadata}
+    return plan
+
+
+__all__ = ["make_plan", "Plan", "CBPlan", "OutputFile", "PLANNERS"]

@@ -1,0 +1,108 @@
+"""Plan -> files: Jinja2 templates (StrictUndefined, no access to Python internals), clang-format, atomic writes.
+
+A kernel folder is written whole or not at all: files are rendered and formatted in a temporary folder beside
+the destination, then swapped in with renames, so an error or an interrupted render leaves the previous
+output untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import jinja2.sandbox
+
+from .errors import Location, RenderError
+from .paths import TEMPLATES_DIR
+from .plan import Plan
+
+CLANG_FORMAT_STYLE = TEMPLATES_DIR / ".clang-format"
+METADATA = "kernel.json"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    # The sandbox keeps templates away from Python internals (no __class__ / __globals__ walks).
+    return jinja2.sandbox.ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render_plan(plan: Plan) -> dict[str, str]:
+    """Relative path -> text for every file of the kernel folder (C++ not yet formatted)."""
+    env = environment()
+    files: dict[str, str] = {}
+    for out in plan.files:
+        try:
+            files[out.path] = env.get_template(out.template).render(ctx=plan.context)
+        except jinja2.TemplateError as exc:
+            line = getattr(exc, "lineno", None)
+            name = getattr(exc, "filename", None) or out.template
+            raise RenderError(f"template error: {exc.message if hasattr(exc, 'message') else exc}",
+                              Location(str(name), line)) from None
+    files[METADATA] = json.dumps(plan.metadata, indent=2, sort_keys=True) + "\n"
+    return files
+
+
+@lru_cache(maxsize=1)
+def _clang_format() -> str:
+    try:
+        import clang_format
+
+        return clang_format._get_executable("clang-format")
+    except (ImportError, AttributeError, OSError):
+        found = shutil.which("clang-format")
+        if found is None:
+            raise RenderError("clang-format is not installed (pip install -e . brings it)") from None
+        return found
+
+
+def format_cpp(folder: Path, paths: list[str]) -> None:
+    """Format the C++ files in place with the project style (one clang-format process per folder)."""
+    cpp = [str(folder / p) for p in paths if p.endswith((".cpp", ".hpp", ".h"))]
+    if not cpp:
+        return
+    result = subprocess.run([_clang_format(), f"--style=file:{CLANG_FORMAT_STYLE}", "-i", *cpp],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RenderError(f"clang-format failed: {result.stderr.strip()[:500]}")
+
+
+def write_folder(destination: Path, files: dict[str, str]) -> None:
+    """Write `files` as the folder `destination`, replacing any previous one atomically."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent))
+    try:
+        for rel, text in files.items():
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        format_cpp(staging, list(files))
+        previous = None
+        if destination.exists():
+            previous = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".old", dir=destination.parent))
+            os.rename(destination, previous / destination.name)
+        os.rename(staging, destination)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def render_to(plan: Plan, out_dir: Path) -> Path:
+    files = render_plan(plan)
+    destination = out_dir / plan.spec.name
+    write_folder(destination, files)
+    return destination
