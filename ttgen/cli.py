@@ -106,9 +106,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = _console() if report.ok else _console(stderr=True)
     for line in describe(report):
         console.print(line, markup=False)
-    status = "passed" if report.ok else "FAILED"
-    _console().print(f"{report.kernel}: {status} ({report.programs} program(s), {report.steps} loop iterations, "
-                     f"{seconds:.2f} s)", markup=False)
+    if report.ok:
+        _console().print(f"{report.kernel}: passed ({report.programs} program(s), {report.steps} loop iterations, "
+                         f"{seconds:.2f} s)", markup=False)
+    else:
+        _console(stderr=True).print(f"{report.kernel}: FAILED", markup=False)
     return OK if report.ok else FAILED
 
 

@@ -60,7 +60,7 @@ class _Var:
     store: Callable | None  # conversion applied when the variable is assigned (integer wrap), or None
 
 
-_NUM_SUFFIX = re.compile(r"(?i)(ull|llu|ul|lu|ll|u|l|f)$")
+_NUM_SUFFIX = re.compile(r"(?i)(ull|llu|ul|lu|ll|u|l)$")  # integer suffixes only: "f" is a hex digit
 
 
 def parse_number(text: str) -> int | float:
@@ -825,7 +825,9 @@ class Compiler:
                 # `f<Enum::Value>` parses as a type; an enumerator of the API is a value.
                 text = re.sub(r"\s+", "", child.text.decode())
                 entry = self.api.lookup(text, self.kind, self.usings) if "::" in text else None
-                if entry is not None and entry.kind == CONSTANT:
+                if (self.fn is not None and self.fn.lookup(text)) or text in self.file_constants:
+                    out.append(self._e_identifier(child))  # `f<N>` with N a variable/constant: N's value
+                elif entry is not None and entry.kind == CONSTANT:
                     out.append(self.bind(entry.value, entry.name))
                 else:
                     out.append(ast.Constant(self._type_text(child)))

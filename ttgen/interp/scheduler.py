@@ -154,9 +154,14 @@ class Scheduler:
                     self.thread = None
 
     def _deadlock(self, blocked: list[KernelThread]) -> Violation:
-        details = []
+        """Name every blocked thread; threads of one kernel blocked at the same line on the same wait share a line."""
+        groups: dict[tuple[str, str, str], list[str]] = {}
         for t in blocked:
-            where = t.location()
-            details.append(f"{t.label} blocked at {where}: {t.wait.describe()}")
-        first = blocked[0].location()
-        return Violation("deadlock", f"all {len(blocked)} live threads are blocked", first, details=details)
+            key = (t.kernel.spec.name, str(t.location()), t.wait.describe())
+            groups.setdefault(key, []).append(t.core.label.removeprefix("core "))
+        details = []
+        for (kernel, where, waiting), cores in groups.items():
+            on = f"core {cores[0]}" if len(cores) == 1 else f"{len(cores)} cores {', '.join(cores)}"
+            details.append(f"{kernel} on {on}: blocked at {where} in {waiting}")
+        return Violation("deadlock", f"all {len(blocked)} live threads are blocked", blocked[0].location(),
+                         details=details)
