@@ -99,6 +99,7 @@ class _FunctionContext:
         self.scopes: list[dict[str, _Var]] = [{}]
         self.used: set[str] = set()
         self.temp = 0
+        self.ret_store: Callable | None = None
 
     def declare(self, name: str, store: Callable | None) -> _Var:
         py = f"v_{name}"
@@ -137,6 +138,7 @@ class Compiler:
         self.file_constants: dict[str, _Var] = {}
         self.includes: list[str] = []
         self.fn: _FunctionContext | None = None
+        self.namespace = ""  # namespace being compiled, "a::b::" (for lookup of this file's own names)
         self._runtime_names()
 
     # ----- errors and helpers -------------------------------------------------------------------------------
@@ -224,13 +226,15 @@ class Compiler:
                 inner = prefix + (name.text.decode() + "::" if name is not None else "")
                 self._top_level(node.child_by_field_name("body").named_children, inner)
             elif t == "function_definition":
-                name = self._function_name(node)
+                name = prefix + self._function_name(node)
                 if name in self.functions_defined:
                     raise self.error(node, f"function '{name}' defined twice (overloads are not supported)")
-                self.functions_defined[prefix + name] = node
-                if prefix:
-                    self.functions_defined.setdefault(name, node)
+                self.functions_defined[name] = node
+            elif t == "declaration" and any(d.type == "function_declarator"
+                                            for d in node.children_by_field_name("declarator")):
+                continue  # a prototype: calls resolve against the definitions anyway
             elif t == "declaration":
+                self.namespace = prefix
                 self._file_constant(node)
             else:
                 raise self.unsupported(node, f"top-level {t}")
@@ -261,6 +265,17 @@ class Compiler:
     def _py_function_name(name: str) -> str:
         return "f_" + name.replace("::", "__")
 
+    def _in_file(self, name: str, table: dict) -> str | None:
+        """C++ lookup of a function or constant defined in this file: enclosing namespaces, then usings."""
+        if name.startswith("::"):
+            return name[2:] if name[2:] in table else None
+        parts = self.namespace.split("::")[:-1]
+        candidates = ["".join(p + "::" for p in parts[:i]) + name for i in range(len(parts), -1, -1)]
+        for candidate in candidates + [f"{u}::{name}" for u in self.usings]:
+            if candidate in table:
+                return candidate
+        return None
+
     def _file_constant(self, node: Node) -> None:
         """File-scope declarations must be constants: each core runs its own copy of a kernel."""
         qualifiers = {c.text.decode() for c in node.children if c.type == "type_qualifier"}
@@ -275,14 +290,16 @@ class Compiler:
         exec(compile(module, self.path, "exec"), self.globals, scope)  # noqa: S102 - our own lowering
         for declarator in node.children_by_field_name("declarator"):
             name = self._declarator_name(declarator)
-            var = _Var(f"c_{name}", None)
+            var = _Var("c_" + (self.namespace + name).replace("::", "__"), None)
             self.globals[var.py] = scope[f"v_{name}"]
-            self.file_constants[name] = var
+            self.file_constants[self.namespace + name] = var
 
     # ----- functions -----------------------------------------------------------------------------------------
 
     def _function(self, name: str, node: Node) -> ast.FunctionDef:
         self.fn = _FunctionContext()
+        self.namespace = name[: name.rfind("::") + 2] if "::" in name else ""
+        self.fn.ret_store = self._store_for(node.child_by_field_name("type"), node.child_by_field_name("declarator"))
         decl = node.child_by_field_name("declarator")
         while decl.type != "function_declarator":
             decl = decl.child_by_field_name("declarator")
@@ -367,6 +384,8 @@ class Compiler:
             return [self._if(node)]
         if t == "return_statement":
             value = self._expr(node.named_children[0]) if node.named_children else None
+            if value is not None and self.fn.ret_store is not None:  # returning converts to the return type
+                value = self.call(self.bind(self.fn.ret_store, self.fn.ret_store.__name__), [value], node)
             return [self.at(ast.Return(value), node)]
         if t == "break_statement":
             return [self.at(ast.Break(), node)]
@@ -514,6 +533,8 @@ class Compiler:
             if not is_auto and self._type_text(type_node) not in _SCALAR_TYPES:
                 self._class_type(type_node)  # the declared type must exist, as for a compiler
         var = self.fn.declare(name, store)
+        if value_node is None and isinstance(value, ast.Constant) and value.value is None:
+            return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], value), node)]  # uninitialised: no conversion
         return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)]
 
     def _class_type(self, type_node: Node) -> tuple[ApiEntry, list[ast.expr]]:
@@ -625,7 +646,7 @@ class Compiler:
         if left.type == "identifier":
             var = self.fn.lookup(left.text.decode())
             if var is None:
-                if left.text.decode() in self.file_constants:
+                if self._in_file(left.text.decode(), self.file_constants):
                     raise self.error(left, f"cannot assign to constant '{left.text.decode()}'")
                 raise self.error(left, f"assignment to undeclared variable '{left.text.decode()}'")
             return self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)
@@ -712,12 +733,14 @@ class Compiler:
         var = self.fn.lookup(name) if self.fn else None
         if var is not None:
             return ast.Name(var.py, ast.Load())
-        if name in self.file_constants:
-            return ast.Name(self.file_constants[name].py, ast.Load())
-        return self._name_value(node, name)
+        return self._e_qualified_identifier(node)
 
     def _e_qualified_identifier(self, node: Node) -> ast.expr:
-        return self._name_value(node, re.sub(r"\s+", "", node.text.decode()))
+        name = re.sub(r"\s+", "", node.text.decode())
+        constant = self._in_file(name, self.file_constants)
+        if constant is not None:
+            return ast.Name(self.file_constants[constant].py, ast.Load())
+        return self._name_value(node, name)
 
     def _name_value(self, node: Node, name: str) -> ast.expr:
         entry = self._resolve(node, name)
@@ -825,7 +848,7 @@ class Compiler:
                 # `f<Enum::Value>` parses as a type; an enumerator of the API is a value.
                 text = re.sub(r"\s+", "", child.text.decode())
                 entry = self.api.lookup(text, self.kind, self.usings) if "::" in text else None
-                if (self.fn is not None and self.fn.lookup(text)) or text in self.file_constants:
+                if (self.fn is not None and self.fn.lookup(text)) or self._in_file(text, self.file_constants):
                     out.append(self._e_identifier(child))  # `f<N>` with N a variable/constant: N's value
                 elif entry is not None and entry.kind == CONSTANT:
                     out.append(self.bind(entry.value, entry.name))
@@ -875,8 +898,9 @@ class Compiler:
             return self.call(bound, args, node)
         else:
             raise self.unsupported(fn_node, "call target")
-        if name in self.functions_defined and not targs:
-            return self.call(ast.Name(self._py_function_name(name), ast.Load()), args, node)
+        own = self._in_file(name, self.functions_defined) if not targs else None
+        if own is not None:
+            return self.call(ast.Name(self._py_function_name(own), ast.Load()), args, node)
         if name == "std::move" and len(args) == 1:
             return args[0]
         entry = self._resolve(fn_node, name)

@@ -1,0 +1,200 @@
+"""Data-movement API: CB protocol, NoC transfers and barriers, accessors, deadlock and budget detection."""
+
+import numpy as np
+import pytest
+
+from ttgen.interp.checks import Violation
+from ttgen.numerics.formats import decode_tile
+
+READ_ONE = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    uint32_t addr = get_arg_val<uint32_t>(0);
+    uint32_t n = get_arg_val<uint32_t>(1);
+    constexpr auto args = TensorAccessorArgs<0>();
+    const auto src = TensorAccessor(args, addr);
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_reserve_back(tt::CBIndex::c_0, 1);
+        noc_async_read_page(i, src, get_write_ptr(tt::CBIndex::c_0));
+        noc_async_read_barrier();
+        cb_push_back(tt::CBIndex::c_0, 1);
+    }
+}
+"""
+
+DRAIN = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    uint32_t addr = get_arg_val<uint32_t>(0);
+    uint32_t n = get_arg_val<uint32_t>(1);
+    constexpr auto args = TensorAccessorArgs<0>();
+    const auto dst = TensorAccessor(args, addr);
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_wait_front(tt::CBIndex::c_0, 1);
+        noc_async_write_page(i, dst, get_read_ptr(tt::CBIndex::c_0));
+        noc_async_write_barrier();
+        cb_pop_front(tt::CBIndex::c_0, 1);
+    }
+}
+"""
+
+
+def tiles(n, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n, 32, 32)).astype(np.float32)
+
+
+def copy_program(dev, n=5, reader=READ_ONE, writer=DRAIN, pages=2):
+    src = dev.buffer(tiles(n))
+    dst = dev.buffer(np.zeros((n, 32, 32), np.float32))
+    dev.cb(0, pages)
+    dev.kernel("dataflow", reader, args=[src.address, n], compile_args=[2, 2048], processor="RISCV_0")
+    dev.kernel("dataflow", writer, args=[dst.address, n], compile_args=[2, 2048], processor="RISCV_1")
+    return src, dst
+
+
+def test_copy_through_a_cb_moves_every_page(dev):
+    src, dst = copy_program(dev, n=13)  # 13 pages over 12 banks: page 12 wraps to bank 0, second row
+    dev.launch()
+    assert np.array_equal(src.data, dst.data)
+
+
+def test_random_schedules_give_the_same_result(dev):
+    src, dst = copy_program(dev, n=7)
+    dev.launch(seed=11)
+    assert np.array_equal(src.data, dst.data)
+
+
+def violation_of(dev, **kw) -> Violation:
+    with pytest.raises(Violation) as info:
+        dev.launch(**kw)
+    return info.value
+
+
+def test_push_before_barrier_is_a_race(dev):
+    copy_program(dev, reader=READ_ONE.replace("noc_async_read_barrier();", ""))
+    v = violation_of(dev)
+    assert v.check == "race" and v.location.line == 12 and "kernel0.cpp:10" in v.message
+
+
+def test_pop_before_write_barrier_is_a_race(dev):
+    copy_program(dev, writer=DRAIN.replace("noc_async_write_barrier();", ""))
+    v = violation_of(dev)
+    assert v.check == "race" and "still sending" in v.message
+
+
+def test_ending_with_writes_in_flight(dev):
+    writer = DRAIN.replace("        noc_async_write_barrier();\n        cb_pop_front(tt::CBIndex::c_0, 1);\n", "")
+    copy_program(dev, n=1, writer=writer)
+    v = violation_of(dev)
+    assert v.check == "missing-barrier" and "noc_async_write_barrier" in v.message and v.location.line == 10
+
+
+def test_deadlock_names_each_blocked_thread(dev):
+    copy_program(dev, reader=READ_ONE.replace("cb_push_back(tt::CBIndex::c_0, 1);", ""))
+    v = violation_of(dev)
+    assert v.check == "deadlock"
+    text = str(v)
+    # The reader never pushes, so it never fills the CB and finishes; the writer waits forever.
+    assert "all 1 live threads are blocked" in text
+    assert "kernel1.cpp on core (0,0): blocked at kernel1.cpp:9 in cb_wait_front(c_0, 1): 0 of 1 pages" in text
+
+
+def test_deadlock_of_a_full_cb(dev):
+    copy_program(dev, writer=DRAIN.replace("cb_pop_front(tt::CBIndex::c_0, 1);", ""))
+    text = str(violation_of(dev))
+    # The writer re-reads the same front page without popping and finishes; the reader finds the CB full.
+    assert "all 1 live threads are blocked" in text
+    assert "kernel0.cpp on core (0,0): blocked at kernel0.cpp:9 in cb_reserve_back(c_0, 1): 0 of 1 pages free" in text
+
+
+def test_reserve_larger_than_the_cb(dev):
+    copy_program(dev, reader=READ_ONE.replace("cb_reserve_back(tt::CBIndex::c_0, 1)", "cb_reserve_back(tt::CBIndex::c_0, 3)"))
+    v = violation_of(dev)
+    assert v.check == "cb-protocol" and "can never succeed" in v.message
+
+
+def test_reservation_that_wraps_the_ring(dev):
+    reader = READ_ONE.replace("cb_reserve_back(tt::CBIndex::c_0, 1);", "cb_reserve_back(tt::CBIndex::c_0, 2);")
+    copy_program(dev, reader=reader, pages=3)
+    v = violation_of(dev)
+    assert v.check == "cb-config" and "wraps past the end" in v.message
+
+
+def test_pages_left_in_a_cb(dev):
+    copy_program(dev, n=3, writer=DRAIN.replace("i < n", "i < n - 1"))
+    v = violation_of(dev)
+    assert v.check == "cb-not-drained" and "1 page" in v.message
+
+
+def test_read_into_unreserved_cb_space(dev):
+    reader = READ_ONE.replace("get_write_ptr(tt::CBIndex::c_0)", "get_write_ptr(tt::CBIndex::c_0) + 2048")
+    copy_program(dev, reader=reader)
+    v = violation_of(dev)
+    assert v.check == "cb-protocol" and "outside" in v.message
+
+
+def test_misaligned_read(dev):
+    copy_program(dev, reader=READ_ONE.replace("get_write_ptr(tt::CBIndex::c_0)", "get_write_ptr(tt::CBIndex::c_0) + 4"))
+    assert violation_of(dev).check == "noc-alignment"
+
+
+def test_page_id_past_the_buffer(dev):
+    copy_program(dev, reader=READ_ONE.replace("noc_async_read_page(i,", "noc_async_read_page(i + 5,"))
+    v = violation_of(dev)
+    assert v.check == "noc-bounds" and "page 5" in v.message
+
+
+def test_wrong_buffer_address(dev):
+    src, dst = copy_program(dev)
+    dev.model.kernels[0].runtime_args[(0, 0)][0] = 0x100
+    v = violation_of(dev)
+    assert v.check == "noc-bounds" and "not inside any buffer" in v.message
+
+
+def test_missing_runtime_arg(dev):
+    copy_program(dev)
+    dev.model.kernels[0].runtime_args[(0, 0)] = [dev.model.kernels[0].runtime_args[(0, 0)][0]]
+    v = violation_of(dev)
+    assert v.check == "runtime-args" and "get_arg_val(1)" in v.message
+
+
+def test_missing_compile_time_arg(dev):
+    copy_program(dev)
+    dev.model.kernels[1].compile_args = [2]
+    v = violation_of(dev)
+    assert v.check == "runtime-args" and "get_compile_time_arg_val(1)" in v.message
+
+
+def test_endless_loop_hits_the_step_budget(dev):
+    dev.kernel("dataflow", "void kernel_main() { uint32_t i = 0; while (true) { i += 1; } }")
+    v = violation_of(dev, max_steps=10_000)
+    assert v.check == "budget" and v.location.line == 1
+
+
+def test_poisoned_landing_zone_until_the_barrier(dev):
+    """Data read without waiting for the barrier is NaN, not the right values."""
+    reader = READ_ONE.replace("noc_async_read_barrier();\n        cb_push_back", "cb_push_back")
+    copy_program(dev, n=1, reader=reader)
+    v = violation_of(dev)
+    assert v.check == "race"
+
+
+def test_l1_overflow_at_launch(dev):
+    dev.cb(0, 700)  # 700 bf16 tiles = 1.4 MB
+    dev.kernel("dataflow", "void kernel_main() {}")
+    v = violation_of(dev)
+    assert v.check == "l1-overflow" and "usable" in v.message
+
+
+def test_two_kernels_on_one_processor(dev):
+    dev.kernel("dataflow", "void kernel_main() {}", processor="RISCV_0")
+    dev.kernel("dataflow", "void kernel_main() {}", processor="RISCV_0")
+    assert violation_of(dev).check == "host-api"
+
+
+def test_copied_values_decode_back(dev):
+    src, dst = copy_program(dev, n=2)
+    dev.launch()
+    got = decode_tile(dst.data[2048:4096], "bfloat16")
+    want = decode_tile(src.data[2048:4096], "bfloat16")
+    assert np.array_equal(got, want)
