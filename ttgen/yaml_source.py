@@ -20,14 +20,14 @@ MAX_BYTES = 1 << 20  # a kernel spec is a page of text; anything near a megabyte
 MAX_NODES = 20_000  # counted after alias expansion
 MAX_DEPTH = 64
 
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:map",
+_PLAIN_TAGS = {  # tag -> the node kind it may tag
+    "tag:yaml.org,2002:str": yaml.ScalarNode,
+    "tag:yaml.org,2002:int": yaml.ScalarNode,
+    "tag:yaml.org,2002:float": yaml.ScalarNode,
+    "tag:yaml.org,2002:bool": yaml.ScalarNode,
+    "tag:yaml.org,2002:null": yaml.ScalarNode,
+    "tag:yaml.org,2002:seq": yaml.SequenceNode,
+    "tag:yaml.org,2002:map": yaml.MappingNode,
 }
 
 JsonPath = tuple  # of str keys and int indices
@@ -63,6 +63,27 @@ class YamlDocument:
         return Location(self.file, self.line_of(path), format_path(path))
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose composer stops at MAX_DEPTH (with the line) instead of recursing until RecursionError."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        if self._depth > MAX_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark.line + 1)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 class _Builder:
     def __init__(self, file: str):
         self.file = file
@@ -81,6 +102,8 @@ class _Builder:
             raise self.fail(node, path, f"nesting deeper than {MAX_DEPTH} levels")
         if node.tag not in _PLAIN_TAGS:
             raise self.fail(node, path, f"YAML tag {node.tag!r} is not allowed in a spec (plain data only)")
+        if not isinstance(node, _PLAIN_TAGS[node.tag]):
+            raise self.fail(node, path, f"YAML tag {node.tag!r} does not fit this value")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
@@ -88,7 +111,7 @@ class _Builder:
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         try:
             return self._scalar.construct_object(node)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        except (yaml.YAMLError, ValueError, OverflowError, KeyError) as exc:
             raise self.fail(node, path, f"bad value: {exc}") from None
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath, depth: int) -> dict:
@@ -98,9 +121,7 @@ class _Builder:
                 raise self.fail(key_node, path, "YAML merge keys (<<) are not supported in specs")
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
                 raise self.fail(key_node, path, "mapping keys must be plain scalars")
-            key = self._scalar.construct_object(key_node)
-            if not isinstance(key, str):
-                key = str(key)
+            key = key_node.value  # a key is a name as written: `on:` is 'on', not 'True'
             if key in out:
                 raise self.fail(key_node, path + (key,), f"duplicate key {key!r}")
             self.lines[path + (key,)] = key_node.start_mark.line + 1
@@ -123,7 +144,13 @@ def load_yaml(path: str | Path) -> YamlDocument:
         line = raw[: exc.start].count(b"\n") + 1
         raise SpecError("spec is not valid UTF-8", Location(file, line)) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
+    except _TooDeep as exc:
+        raise SpecError(f"nesting deeper than {MAX_DEPTH} levels", Location(file, exc.line)) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise SpecError(f"unacceptable character #x{ord(exc.character):04x}: {exc.reason}",
+                        Location(file, line)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -779,10 +779,9 @@ class Compiler:
             return self.call(self.rt("cdiv"), [left, right], node)
         if op == "%":
             return self.call(self.rt("cmod"), [left, right], node)
-        if op == "&&":
-            return ast.BoolOp(ast.And(), [left, right])
-        if op == "||":
-            return ast.BoolOp(ast.Or(), [left, right])
+        if op in ("&&", "||"):  # a C++ bool, not Python's operand value: `int y = 2 && 3;` is 1
+            test = ast.BoolOp(ast.And() if op == "&&" else ast.Or(), [left, right])
+            return ast.IfExp(test, ast.Constant(True), ast.Constant(False))
         raise self.unsupported(node, f"operator {op}")
 
     def _e_unary_expression(self, node: Node) -> ast.expr:

@@ -34,6 +34,16 @@ def wrap_u64(v: Any) -> int:
     return int(v) & U64
 
 
+def wrap_i8(v: Any) -> int:
+    v = int(v) & U8
+    return v - (1 << 8) if v & 0x80 else v
+
+
+def wrap_i16(v: Any) -> int:
+    v = int(v) & U16
+    return v - (1 << 16) if v & 0x8000 else v
+
+
 def wrap_i32(v: Any) -> int:
     v = int(v) & U32
     return v - (1 << 32) if v & 0x8000_0000 else v
@@ -59,7 +69,7 @@ INTEGRAL_STORE: dict[str, Callable[[Any], Any]] = {
     "uint32_t": wrap_u32, "std::uint32_t": wrap_u32, "unsigned": wrap_u32, "unsigned int": wrap_u32,
     "uint64_t": wrap_u64, "std::uint64_t": wrap_u64, "size_t": wrap_u64, "std::size_t": wrap_u64,
     "uintptr_t": wrap_u32, "unsigned long": wrap_u64, "unsigned long long": wrap_u64,
-    "int": wrap_i32, "int32_t": wrap_i32, "std::int32_t": wrap_i32, "int8_t": wrap_i32, "int16_t": wrap_i32,
+    "int": wrap_i32, "int32_t": wrap_i32, "std::int32_t": wrap_i32, "int8_t": wrap_i8, "int16_t": wrap_i16,
     "int64_t": wrap_i64, "std::int64_t": wrap_i64, "long": wrap_i64, "long long": wrap_i64,
     "bool": to_bool, "float": to_float, "double": to_float,
 }

@@ -1,0 +1,255 @@
+"""Compute API: DST lifecycle state machine, init/op consistency, numerics of each op, pack rules."""
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+from ttgen.interp.checks import Violation
+from ttgen.numerics.formats import decode_tile
+
+FEED = """
+void kernel_main() {
+    uint32_t a_addr = get_arg_val<uint32_t>(0);
+    uint32_t b_addr = get_arg_val<uint32_t>(1);
+    uint32_t n = get_arg_val<uint32_t>(2);
+    constexpr auto a_args = TensorAccessorArgs<0>();
+    const auto a = TensorAccessor(a_args, a_addr);
+    constexpr auto b_args = TensorAccessorArgs<a_args.next_compile_time_args_offset()>();
+    const auto b = TensorAccessor(b_args, b_addr);
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_reserve_back(tt::CBIndex::c_0, 1);
+        cb_reserve_back(tt::CBIndex::c_1, 1);
+        noc_async_read_page(i, a, get_write_ptr(tt::CBIndex::c_0));
+        noc_async_read_page(i, b, get_write_ptr(tt::CBIndex::c_1));
+        noc_async_read_barrier();
+        cb_push_back(tt::CBIndex::c_0, 1);
+        cb_push_back(tt::CBIndex::c_1, 1);
+    }
+}
+"""
+
+DRAIN = """
+void kernel_main() {
+    uint32_t addr = get_arg_val<uint32_t>(0);
+    uint32_t n = get_arg_val<uint32_t>(1);
+    constexpr auto args = TensorAccessorArgs<0>();
+    const auto out = TensorAccessor(args, addr);
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_wait_front(tt::CBIndex::c_16, 1);
+        noc_async_write_page(i, out, get_read_ptr(tt::CBIndex::c_16));
+        noc_async_write_barrier();
+        cb_pop_front(tt::CBIndex::c_16, 1);
+    }
+}
+"""
+
+BINARY = """
+void kernel_main() {
+    uint32_t n = get_arg_val<uint32_t>(0);
+    binary_op_init_common(tt::CBIndex::c_0, tt::CBIndex::c_1, tt::CBIndex::c_16);
+    OP_tiles_init(tt::CBIndex::c_0, tt::CBIndex::c_1);
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_wait_front(tt::CBIndex::c_0, 1);
+        cb_wait_front(tt::CBIndex::c_1, 1);
+        tile_regs_acquire();
+        OP_tiles(tt::CBIndex::c_0, tt::CBIndex::c_1, 0, 0, 0);
+        tile_regs_commit();
+        tile_regs_wait();
+        cb_reserve_back(tt::CBIndex::c_16, 1);
+        pack_tile(0, tt::CBIndex::c_16);
+        cb_push_back(tt::CBIndex::c_16, 1);
+        cb_pop_front(tt::CBIndex::c_0, 1);
+        cb_pop_front(tt::CBIndex::c_1, 1);
+        tile_regs_release();
+    }
+}
+"""
+
+
+def bf16(x):
+    return np.asarray(x, np.float32).astype(ml_dtypes.bfloat16).astype(np.float32)
+
+
+def program(dev, compute_src, n=2, out_fmt="bfloat16", **compute_cfg):
+    rng = np.random.default_rng(1)
+    a_t, b_t = bf16(rng.uniform(-1, 1, (n, 32, 32))), bf16(rng.uniform(-1, 1, (n, 32, 32)))
+    a, b = dev.buffer(a_t), dev.buffer(b_t)
+    out = dev.buffer(np.zeros((n, 32, 32), np.float32), out_fmt)
+    for index in (0, 1):
+        dev.cb(index, 2)
+    dev.cb(16, 2, out_fmt)
+    page = 4096 if out_fmt == "float32" else 2048
+    dev.kernel("dataflow", FEED, args=[a.address, b.address, n], compile_args=[2, 2048, 2, 2048])
+    dev.kernel("compute", compute_src, args=[n], **compute_cfg)
+    dev.kernel("dataflow", DRAIN, args=[out.address, n], compile_args=[2, page], processor="RISCV_1")
+    return a_t, b_t, out
+
+
+def result(out, fmt="bfloat16"):
+    page = 4096 if fmt == "float32" else 2048
+    return np.stack([decode_tile(out.data[i * page:(i + 1) * page], fmt) for i in range(out.num_pages)])
+
+
+@pytest.mark.parametrize("op,fn", [("add", np.add), ("sub", np.subtract), ("mul", np.multiply)])
+def test_binary_ops_round_to_bf16(dev, op, fn):
+    a, b, out = program(dev, BINARY.replace("OP", op))
+    dev.launch()
+    assert np.array_equal(result(out), bf16(fn(a, b)))
+
+
+def test_fp32_dest_and_output_keep_float32(dev):
+    a, b, out = program(dev, BINARY.replace("OP", "mul"), out_fmt="float32", fp32_dest_acc_en=True)
+    dev.launch()
+    assert np.array_equal(result(out, "float32"), (a * b).astype(np.float32))
+
+
+def violation_of(dev) -> Violation:
+    with pytest.raises(Violation) as info:
+        dev.launch()
+    return info.value
+
+
+@pytest.mark.parametrize("edit,check,fragment", [
+    (("tile_regs_acquire();", ""), "dst-lifecycle", "add_tiles writes DST while it is idle"),
+    (("tile_regs_commit();", ""), "dst-lifecycle", "missing tile_regs_commit"),
+    (("tile_regs_wait();", ""), "dst-lifecycle", "pack_tile while DST is committed"),
+    (("tile_regs_release();", ""), "dst-lifecycle", "missing tile_regs_release"),
+    (("tile_regs_commit();\n        tile_regs_wait();", "tile_regs_wait();\n        tile_regs_commit();"),
+     "dst-lifecycle", "tile_regs_wait while DST is acquired"),
+    (("add_tiles(tt::CBIndex::c_0, tt::CBIndex::c_1, 0, 0, 0)", "add_tiles(tt::CBIndex::c_0, tt::CBIndex::c_1, 0, 0, 8)"),
+     "dst-lifecycle", "DST index 8 is outside the 8 tiles"),
+    (("pack_tile(0,", "pack_tile(2,"), "dst-lifecycle", "DST[2], which no math op wrote"),
+    (("add_tiles_init(tt::CBIndex::c_0, tt::CBIndex::c_1);", ""), "init-missing", "add_tiles without add_tiles_init"),
+    (("add_tiles_init(", "mul_tiles_init("), "init-mismatch", "call add_tiles_init"),
+    (("binary_op_init_common(tt::CBIndex::c_0, tt::CBIndex::c_1, tt::CBIndex::c_16);", ""), "init-missing",
+     "before the hardware is configured"),
+    (("cb_wait_front(tt::CBIndex::c_1, 1);", ""), "cb-protocol", "outside the 0 page(s) waited"),
+    (("add_tiles(tt::CBIndex::c_0, tt::CBIndex::c_1, 0, 0, 0)", "add_tiles(tt::CBIndex::c_0, tt::CBIndex::c_1, 0, 1, 0)"),
+     "cb-protocol", "reads tile 1 of CB c_1"),
+    (("cb_reserve_back(tt::CBIndex::c_16, 1);", ""), "cb-protocol", "outside the 0 page(s) reserved"),
+    (("cb_pop_front(tt::CBIndex::c_1, 1);", "cb_pop_front(tt::CBIndex::c_1, 2);"), "cb-protocol", "pops more"),
+])
+def test_protocol_violations(dev, edit, check, fragment):
+    program(dev, BINARY.replace("OP", "add").replace(*edit))
+    v = violation_of(dev)
+    assert v.check == check and fragment in str(v), str(v)
+    assert v.location is not None and v.location.file == "kernel1.cpp"
+
+
+def test_dst_capacity_follows_the_compute_config(dev):
+    src = BINARY.replace("OP", "add").replace("0, 0, 0)", "0, 0, 12)").replace("pack_tile(0,", "pack_tile(12,")
+    program(dev, src, dst_full_sync_en=True)  # full sync: 16 bf16 tiles
+    dev.launch()
+
+
+def test_fp32_accumulation_halves_dst(dev):
+    src = BINARY.replace("OP", "add").replace("0, 0, 0)", "0, 0, 4)").replace("pack_tile(0,", "pack_tile(4,")
+    program(dev, src, out_fmt="bfloat16", fp32_dest_acc_en=True)
+    assert "outside the 4 tiles" in str(violation_of(dev))
+
+
+def test_pack_to_a_differently_formatted_cb_needs_reconfig(dev):
+    program(dev, BINARY.replace("OP", "add").replace("tt::CBIndex::c_1, tt::CBIndex::c_16);", "tt::CBIndex::c_1, tt::CBIndex::c_0);"),
+            out_fmt="float32")
+    v = violation_of(dev)
+    assert v.check == "init-mismatch" and "pack_reconfig_data_format" in v.message
+
+
+MATMUL = """
+void kernel_main() {
+    uint32_t n = get_arg_val<uint32_t>(0);
+    compute_kernel_hw_startup<SrcOrder::Reverse>(tt::CBIndex::c_0, tt::CBIndex::c_1, tt::CBIndex::c_16);
+    matmul_init(tt::CBIndex::c_0, tt::CBIndex::c_1);
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_wait_front(tt::CBIndex::c_0, 1);
+        cb_wait_front(tt::CBIndex::c_1, 1);
+        tile_regs_acquire();
+        matmul_tiles(tt::CBIndex::c_0, tt::CBIndex::c_1, 0, 0, 0);
+        tile_regs_commit();
+        tile_regs_wait();
+        cb_reserve_back(tt::CBIndex::c_16, 1);
+        pack_tile(0, tt::CBIndex::c_16);
+        cb_push_back(tt::CBIndex::c_16, 1);
+        cb_pop_front(tt::CBIndex::c_0, 1);
+        cb_pop_front(tt::CBIndex::c_1, 1);
+        tile_regs_release();
+    }
+}
+"""
+
+
+def test_matmul_tile_product(dev):
+    a, b, out = program(dev, MATMUL)
+    dev.launch()
+    want = bf16(np.einsum("nij,njk->nik", a.astype(np.float64), b.astype(np.float64)))
+    assert np.array_equal(result(out), want)
+
+
+def test_release_clears_dst_so_matmul_starts_from_zero(dev):
+    """matmul_tiles accumulates; the second tile's result must not include the first one's."""
+    a, b, out = program(dev, MATMUL, n=3)
+    dev.launch()
+    got = result(out)
+    assert np.array_equal(got[2], bf16(a[2].astype(np.float64) @ b[2]))
+
+
+def test_hw_startup_must_come_first(dev):
+    src = MATMUL.replace("compute_kernel_hw_startup<SrcOrder::Reverse>", "matmul_init(tt::CBIndex::c_0, tt::CBIndex::c_1);\n    compute_kernel_hw_startup<SrcOrder::Reverse>")
+    program(dev, src)
+    v = violation_of(dev)
+    assert v.check in ("init-missing", "init-mismatch")
+
+
+SFPU = """
+void kernel_main() {
+    uint32_t n = get_arg_val<uint32_t>(0);
+    binary_op_init_common(tt::CBIndex::c_0, tt::CBIndex::c_1, tt::CBIndex::c_16);
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_wait_front(tt::CBIndex::c_0, 1);
+        cb_wait_front(tt::CBIndex::c_1, 1);
+        tile_regs_acquire();
+        copy_tile_to_dst_init_short(tt::CBIndex::c_0);
+        copy_tile(tt::CBIndex::c_0, 0, 0);
+        exp_tile_init();
+        exp_tile(0);
+        binary_dest_reuse_tiles_init<EltwiseBinaryType::ELWSUB, EltwiseBinaryReuseDestType::DEST_TO_SRCB>(tt::CBIndex::c_1);
+        binary_dest_reuse_tiles<EltwiseBinaryType::ELWSUB, EltwiseBinaryReuseDestType::DEST_TO_SRCB>(tt::CBIndex::c_1, 0, 0);
+        tile_regs_commit();
+        tile_regs_wait();
+        cb_reserve_back(tt::CBIndex::c_16, 1);
+        pack_tile(0, tt::CBIndex::c_16);
+        cb_push_back(tt::CBIndex::c_16, 1);
+        cb_pop_front(tt::CBIndex::c_0, 1);
+        cb_pop_front(tt::CBIndex::c_1, 1);
+        tile_regs_release();
+    }
+}
+"""
+
+
+def test_copy_sfpu_and_dest_reuse(dev):
+    a, b, out = program(dev, SFPU)
+    dev.launch()
+    # DEST_TO_SRCB: the CB tile is source A, DST is source B: b - exp(a).
+    want = bf16(b - bf16(np.exp(a)))
+    np.testing.assert_allclose(result(out), want, atol=1e-2)
+
+
+def test_sfpu_op_needs_its_init(dev):
+    program(dev, SFPU.replace("exp_tile_init();", ""))
+    v = violation_of(dev)
+    assert v.check == "init-missing" and "exp_tile_init" in v.message
+
+
+def test_dest_reuse_needs_a_written_dst(dev):
+    program(dev, SFPU.replace("copy_tile(tt::CBIndex::c_0, 0, 0);", "").replace("exp_tile_init();\n        exp_tile(0);", ""))
+    v = violation_of(dev)
+    assert v.check == "dst-lifecycle" and "holds no result" in v.message
+
+
+def test_compute_ending_with_dst_held(dev):
+    src = BINARY.replace("OP", "add").replace("        tile_regs_release();\n    }\n}", "    }\n    tile_regs_acquire();\n}")
+    src = src.replace("        cb_pop_front(tt::CBIndex::c_1, 1);\n", "        cb_pop_front(tt::CBIndex::c_1, 1);\n        tile_regs_release();\n")
+    program(dev, src)
+    v = violation_of(dev)
+    assert v.check == "dst-lifecycle" and "ended with DST acquired" in v.message
