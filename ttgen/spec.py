@@ -91,6 +91,9 @@ def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(SCHEMA_FILE.read_text())
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
+    # JSON Schema counts 512.0 as an integer; a spec's counts and sizes must be written as integers.
+    is_int = lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)  # noqa: E731
+    cls = jsonschema.validators.extend(cls, type_checker=cls.TYPE_CHECKER.redefine("integer", is_int))
     return cls(schema)
 
 
@@ -108,13 +111,11 @@ def _schema_error(doc: YamlDocument) -> SpecError | None:
             path = path + (extra[0],)
             known = ", ".join(sorted(allowed)) or "none"
             message = f"unknown key {extra[0]!r} (allowed here: {known})"
-    elif error.validator == "propertyNames" and isinstance(error.instance, dict):
-        # The message names the bad key; point at its own line.
-        for key in error.instance:
-            if repr(key) in error.message or f"'{key}'" in error.message:
-                path = path + (key,)
-                message = f"key {key!r} is not allowed here"
-                break
+    elif "propertyNames" in error.absolute_schema_path and isinstance(error.instance, str):
+        # The error is about a key (its instance is the key's name): point at the key's own line.
+        key = error.instance
+        path = path + (key,)
+        message = f"key {key!r} is not allowed here: {error.message}"
     elif error.validator in ("oneOf", "anyOf") and error.context:
         message = _one_of_message(error)
     return SpecError(message, doc.where(path))

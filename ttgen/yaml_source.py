@@ -103,7 +103,7 @@ class _Builder:
         if node.tag not in _PLAIN_TAGS:
             raise self.fail(node, path, f"YAML tag {node.tag!r} is not allowed in a spec (plain data only)")
         if not isinstance(node, _PLAIN_TAGS[node.tag]):
-            raise self.fail(node, path, f"YAML tag {node.tag!r} does not fit this value")
+            raise self.fail(node, path, f"YAML tag {node.tag!r} cannot tag a {node.id}")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
@@ -149,7 +149,7 @@ def load_yaml(path: str | Path) -> YamlDocument:
         raise SpecError(f"nesting deeper than {MAX_DEPTH} levels", Location(file, exc.line)) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
-        raise SpecError(f"unacceptable character #x{ord(exc.character):04x}: {exc.reason}",
+        raise SpecError(f"unacceptable character #x{exc.character:04x}: {exc.reason}",
                         Location(file, line)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

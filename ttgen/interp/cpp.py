@@ -58,6 +58,7 @@ _SCALAR_TYPES = set(cruntime.INTEGRAL_STORE) | {"char", "void"}
 class _Var:
     py: str  # Python local name
     store: Callable | None  # conversion applied when the variable is assigned (integer wrap), or None
+    ref: bool = False  # declared as a reference: a copy here, so assigning to it would not reach the referent
 
 
 _NUM_SUFFIX = re.compile(r"(?i)(ull|llu|ul|lu|ll|u|l)$")  # integer suffixes only: "f" is a hex digit
@@ -101,14 +102,14 @@ class _FunctionContext:
         self.temp = 0
         self.ret_store: Callable | None = None
 
-    def declare(self, name: str, store: Callable | None) -> _Var:
+    def declare(self, name: str, store: Callable | None, ref: bool = False) -> _Var:
         py = f"v_{name}"
         n = 1
         while py in self.used:
             py = f"v_{name}_{n}"
             n += 1
         self.used.add(py)
-        var = _Var(py, store)
+        var = _Var(py, store, ref)
         self.scopes[-1][name] = var
         return var
 
@@ -460,13 +461,13 @@ class Compiler:
             names = [c.text.decode() for c in target_decl.named_children]
             tmp = self.fn.fresh("item")
             target = ast.Name(tmp, ast.Store())
-            vars_ = [self.fn.declare(n, None) for n in names]
+            vars_ = [self.fn.declare(n, None, decl.type == "reference_declarator") for n in names]
             body_pre.append(self.at(ast.Assign(
                 [ast.Tuple([ast.Name(v.py, ast.Store()) for v in vars_], ast.Store())],
                 self.call(self.rt("unpack"), [ast.Name(tmp, ast.Load()), ast.Constant(len(names))], node)), node))
         else:
             var = self.fn.declare(self._declarator_name(target_decl),
-                                  self._store_for(node.child_by_field_name("type"), decl))
+                                  self._store_for(node.child_by_field_name("type"), decl), decl.type == "reference_declarator")
             target = ast.Name(var.py, ast.Store())
         body = body_pre + self._body(node.child_by_field_name("body"))
         self.fn.scopes.pop()
@@ -516,7 +517,7 @@ class Compiler:
         if core.type == "structured_binding_declarator":
             names = [c.text.decode() for c in core.named_children]
             value = self.call(self.rt("unpack"), [self._expr(value_node), ast.Constant(len(names))], node)
-            vars_ = [self.fn.declare(n, None) for n in names]
+            vars_ = [self.fn.declare(n, None, target.type == "reference_declarator") for n in names]
             return [self.at(ast.Assign([ast.Tuple([ast.Name(v.py, ast.Store()) for v in vars_], ast.Store())], value),
                             node)]
         name = self._declarator_name(target)
@@ -532,7 +533,7 @@ class Compiler:
             value = self._expr(value_node)
             if not is_auto and self._type_text(type_node) not in _SCALAR_TYPES:
                 self._class_type(type_node)  # the declared type must exist, as for a compiler
-        var = self.fn.declare(name, store)
+        var = self.fn.declare(name, store, target.type == "reference_declarator")
         if value_node is None and isinstance(value, ast.Constant) and value.value is None:
             return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], value), node)]  # uninitialised: no conversion
         return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)]
@@ -649,6 +650,9 @@ class Compiler:
                 if self._in_file(left.text.decode(), self.file_constants):
                     raise self.error(left, f"cannot assign to constant '{left.text.decode()}'")
                 raise self.error(left, f"assignment to undeclared variable '{left.text.decode()}'")
+            if var.ref:
+                raise self.error(left, f"assignment to reference '{left.text.decode()}' is not supported "
+                                       "(references are bound to a copy; assign through the container instead)")
             return self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)
         if left.type == "subscript_expression":
             obj = self._expr(left.child_by_field_name("argument"))
