@@ -440,10 +440,10 @@ class Compiler:
             out = init + [self.at(loop, node)]
         else:  # continue must still run the update: run it at the top of every iteration but the first
             first = self.fn.fresh("first")
-            top = [self._tick(node),
-                   self.at(ast.If(ast.UnaryOp(ast.Not(), ast.Name(first, ast.Load())), update or [ast.Pass()], []), node),
+            top = [self.at(ast.If(ast.UnaryOp(ast.Not(), ast.Name(first, ast.Load())), update or [ast.Pass()], []), node),
                    self.at(ast.Assign([ast.Name(first, ast.Store())], ast.Constant(False)), node),
-                   self.at(ast.If(ast.UnaryOp(ast.Not(), cond), [ast.Break()], []), node)]
+                   self.at(ast.If(ast.UnaryOp(ast.Not(), cond), [ast.Break()], []), node),
+                   self._tick(node)]  # after the test, as in the plain loop: one tick per iteration
             out = init + [self.at(ast.Assign([ast.Name(first, ast.Store())], ast.Constant(True)), node),
                           self.at(ast.While(ast.Constant(True), top + body, []), node)]
         self.fn.scopes.pop()
