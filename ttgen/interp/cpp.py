@@ -467,8 +467,12 @@ class Compiler:
                 self.call(self.rt("unpack"), [ast.Name(tmp, ast.Load()), ast.Constant(len(names))], node)), node))
         else:
             var = self.fn.declare(self._declarator_name(target_decl),
-                                  self._store_for(node.child_by_field_name("type"), decl), decl.type == "reference_declarator")
+                                  self._store_for(node.child_by_field_name("type"), decl),
+                                  decl.type == "reference_declarator")
             target = ast.Name(var.py, ast.Store())
+            if var.store is not None:  # `for (uint8_t x : ...)`: each element converts to the declared type
+                body_pre.append(self.at(ast.Assign([ast.Name(var.py, ast.Store())],
+                                                   self._apply_store(var, ast.Name(var.py, ast.Load()), node)), node))
         body = body_pre + self._body(node.child_by_field_name("body"))
         self.fn.scopes.pop()
         return [self.at(ast.For(target, it, body, []), node)]

@@ -88,7 +88,11 @@ def cdiv(a: Any, b: Any) -> Any:
             raise CppRuntimeError("integer division by zero")
         q = abs(int(a)) // abs(int(b))
         return q if (a >= 0) == (b >= 0) else -q
-    return a / b
+    try:
+        return a / b
+    except ZeroDivisionError:  # floating division by zero is IEEE in C++: +-inf or nan, not a fault
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.float64(a) / np.float64(b))
 
 
 def cmod(a: Any, b: Any) -> Any:

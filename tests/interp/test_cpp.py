@@ -1,0 +1,651 @@
+"""The C++ front end (ttgen/interp/cpp.py): what compiled C++ computes, and every rejection with its file:line.
+
+Tests that need API names register throwaway entries in a fresh `Api()` (passed as `api=`) so the global table
+stays untouched; tests of real-name resolution use the global `API` as populated by the dataflow, compute and
+host modules.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+import tree_sitter
+
+import ttgen.interp.compute  # noqa: F401 - importing registers the real API entries
+import ttgen.interp.dataflow  # noqa: F401
+import ttgen.interp.host  # noqa: F401
+from ttgen.interp import cpp, cruntime
+from ttgen.interp.api import Api
+from ttgen.interp.checks import traceback_cpp_location
+from ttgen.interp.cpp import CompileError, compile_source, parse_number
+from ttgen.interp.cruntime import CppObject, CppRuntimeError
+
+DF, CO, HO = "dataflow", "compute", "host"
+ALL = {DF, CO, HO}
+
+
+# ----- a throwaway API ---------------------------------------------------------------------------------------
+
+class Point(CppObject):
+    cpp_name = "geo::Point"
+    cpp_fields = frozenset({"x", "y"})
+    cpp_methods = frozenset({"norm1"})
+
+    def __init__(self, x=0, y=0):
+        self.x, self.y = x, y
+
+    def norm1(self):
+        return abs(self.x) + abs(self.y)
+
+
+class Config(CppObject):
+    cpp_name = "geo::Config"
+    cpp_fields = frozenset({"size", "label", "fast"})
+
+    def __init__(self, size=1, label="none", fast=False):
+        self.size, self.label, self.fast = size, label, fast
+
+
+class Box(CppObject):
+    cpp_name = "geo::Box"
+    cpp_fields = frozenset({"targs", "value"})
+
+    def __init__(self, targs, value=0):
+        self.targs, self.value = targs, value
+
+
+def make_api() -> Api:
+    api = Api()
+
+    @api.function("probe", groups=ALL, header="test.h", template_args=(0, 3))
+    def probe(targs, *args):
+        return (targs, args)
+
+    @api.function("seq", groups=ALL, header="test.h")
+    def seq(n):
+        return list(range(n))
+
+    @api.function("add2", groups=ALL, header="test.h")
+    def add2(a, b):
+        return a + b
+
+    @api.function("dm_only", groups={DF}, header="test_dataflow.h")
+    def dm_only():
+        return 1
+
+    api.constants("geo::Mode", {"Fast": "FAST", "Slow": "SLOW"}, groups=ALL, header="test.h")
+    api.constant("geo::LIMIT", 100, groups=ALL, header="test.h")
+    api.type("geo::Point", Point, groups=ALL, header="test.h")
+    api.type("geo::Config", Config, groups=ALL, header="test.h", designated=True, args=(0, 0))
+    api.type("geo::Box", Box, groups=ALL, header="test.h", template_args=(1, 2))
+    return api
+
+
+API_T = make_api()
+
+
+def run(src: str, *args, fn: str = "f", kind: str = DF, api: Api = API_T):
+    return compile_source(src, kind, path="t.cpp", api=api).functions[fn](*args)
+
+
+def compile_error(src: str, kind: str = DF, api: Api = API_T, path: str = "k.cpp") -> CompileError:
+    with pytest.raises(CompileError) as info:
+        compile_source(src, kind, path=path, api=api)
+    return info.value
+
+
+# ----- integer semantics -------------------------------------------------------------------------------------
+
+def test_uint32_wraps_on_store():
+    assert run("uint32_t f() { uint32_t x = 0; x = x - 1; return x; }") == 0xFFFF_FFFF
+    assert run("uint32_t f() { uint32_t x = 0; x--; return x; }") == 0xFFFF_FFFF
+    assert run("uint32_t f() { uint32_t x = 0xFFFFFFFF; x += 2; return x; }") == 1
+    assert run("uint32_t f() { uint32_t x = 5; x = -x; return x; }") == 0xFFFF_FFFB
+    assert run("uint32_t f() { uint32_t x = ~0u; return x; }") == 0xFFFF_FFFF
+
+
+def test_uint32_parameter_and_return_convert():
+    src = "uint32_t twice(uint32_t x) { return x * 2; }\nuint32_t f(uint32_t v) { return twice(v); }"
+    assert run(src, 0x8000_0001) == 2
+    assert run(src, -1) == 0xFFFF_FFFE  # the parameter wraps on entry
+    assert run("int f() { uint32_t x = 0xFFFFFFFF; return x; }") == -1
+
+
+def test_int32_wraps():
+    assert run("int f() { int y = 2147483647; y += 1; return y; }") == -2147483648
+    assert run("int32_t f() { int32_t x = 65536; x *= 65536; return x; }") == 0
+    assert run("int f() { int x = 0x80000000; return x; }") == -2147483648
+    assert run("int f() { int x = -2147483648; x -= 1; return x; }") == 2147483647
+
+
+def test_narrow_integer_types_wrap():
+    assert run("uint8_t f() { uint8_t x = 255; x++; return x; }") == 0
+    assert run("uint16_t f() { uint16_t a = 70000; return a; }") == 70000 - 65536
+    assert run("int f() { int8_t x = 200; return x; }") == -56
+    assert run("int f() { int16_t x = 40000; return x; }") == 40000 - 65536
+    assert run("uint64_t f() { uint64_t x = 0; x -= 1; return x; }") == 2**64 - 1
+    assert run("bool f() { bool b = 5; return b; }") is True
+
+
+@pytest.mark.parametrize("a, b, q, r", [(7, 2, 3, 1), (-7, 2, -3, -1), (7, -2, -3, 1), (-7, -2, 3, -1),
+                                        (1, 3, 0, 1), (-1, 3, 0, -1), (6, -3, -2, 0)])
+def test_division_and_modulo_truncate_toward_zero(a, b, q, r):
+    src = "int f(int a, int b) { return a / b; }\nint g(int a, int b) { return a % b; }"
+    assert run(src, a, b) == q
+    assert run(src, a, b, fn="g") == r
+
+
+def test_float_division_is_not_truncated():
+    assert run("double f() { return 7.0 / 2; }") == 3.5
+    assert run("float f() { return 7 / 2 * 2.0; }") == 6.0
+    assert run("int f() { return 7 / 2 * 2.0; }") == 6
+    assert run("double f() { double x = 1.0 / 0.0; return -x; }", kind=HO) == float("-inf")
+
+
+def test_compound_assignments():
+    src = """int f() {
+        int x = 100;
+        x += 5;    // 105
+        x -= 3;    // 102
+        x *= 2;    // 204
+        x /= -7;   // -29
+        x %= 5;    // -4
+        x <<= 4;   // -64
+        x >>= 1;   // -32
+        x &= 0xff; // 224
+        x |= 0x100; // 480
+        x ^= 3;    // 483
+        return x;
+    }"""
+    assert run(src) == 483
+    assert run("uint32_t f() { uint32_t x = 1; x <<= 32; return x; }") == 0
+    assert run("uint32_t f() { uint32_t x = 3; x -= 5; x /= 2; return x; }") == (2**32 - 2) // 2
+
+
+def test_increments_at_statement_level():
+    assert run("int f() { int a = 5; a++; ++a; a--; --a; --a; return a; }") == 4
+    assert run("uint32_t f() { uint32_t a = 0; --a; return a; }") == 0xFFFF_FFFF
+
+
+def test_logical_operators_give_bool():
+    assert run("int f(int a, int b) { int y = a && b; return y; }", 2, 3) == 1
+    assert run("int f(int a, int b) { int y = a || b; return y; }", 2, 0) == 1
+    assert run("int f(int a, int b) { int y = a || b; return y; }", 0, 0) == 0
+    assert run("bool f(int a) { return !a; }", 0) is True
+    assert run("bool f() { int a = 0; int b = 2; return (a && b) || (!a && b > 1); }") is True
+
+
+def test_logical_operators_short_circuit():
+    src = "int g(int x) { return 10 / x; }\nbool f(int x) { return x != 0 && g(x) > 1; }\nbool h(int x) { return x == 0 || g(x) > 1; }"
+    assert run(src, 0) is False  # g(0) would divide by zero
+    assert run(src, 0, fn="h") is True
+
+
+def test_ternary_and_bit_operators():
+    assert run("int f(int a) { return a > 2 ? (a < 5 ? 10 : 20) : 30; }", 3) == 10
+    assert run("int f(int a) { return a > 2 ? (a < 5 ? 10 : 20) : 30; }", 9) == 20
+    assert run("int f(int a) { return a > 2 ? (a < 5 ? 10 : 20) : 30; }", 1) == 30
+    assert run("int f() { return (0xF0 & 0x3C) | (1 << 8) ^ 0x1; }") == (0xF0 & 0x3C) | ((1 << 8) ^ 1)
+    assert run("int f() { return -16 >> 2; }") == -4
+    assert run("int f() { int x = ~0; return x; }") == -1
+
+
+# ----- control flow ------------------------------------------------------------------------------------------
+
+def test_for_continue_still_runs_update():
+    src = "int f() { int s = 0; for (int i = 0; i < 10; i++) { if (i % 2 == 0) continue; s += i; } return s; }"
+    assert run(src) == 1 + 3 + 5 + 7 + 9
+    # the update is observable after the loop: continue on i == 3 must not skip i++
+    src = "int f() { int s = 0; int i = 0; for (; i < 10; ++i) { if (i == 3) { continue; } s += i; } return s * 100 + i; }"
+    assert run(src) == (45 - 3) * 100 + 10
+    # comma update and two loop variables, with continue
+    src = "int f() { int s = 0; for (int i = 0, j = 10; i < j; i++, j--) { if (i == 1) continue; s += j - i; } return s; }"
+    assert run(src) == 10 + 6 + 4 + 2
+
+
+def test_for_break_and_endless_for():
+    assert run("int f() { int i = 0; for (i = 0; i < 10; i++) { if (i == 4) break; } return i; }") == 4
+    assert run("int f() { int n = 0; for (;;) { n += 1; if (n > 4) break; } return n; }") == 5
+    src = "int f() { int i = 0; for (i = 0; ; i++) { if (i < 3) continue; break; } return i; }"
+    assert run(src) == 3
+
+
+def test_nested_loops_continue_and_break_bind_to_the_inner_loop():
+    assert run("int f() { int s = 0; for (int i = 0; i < 3; i++) for (int j = 0; j < 4; j++) s += i * 10 + j; return s; }") \
+        == sum(i * 10 + j for i in range(3) for j in range(4))
+    src = """int f() {
+        int s = 0;
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 5; j++) {
+                if (j == 1) continue;
+                if (j == 3) break;
+                s += 1;
+            }
+            s += 100;
+        }
+        return s;
+    }"""
+    assert run(src) == 3 * (2 + 100)
+
+
+def test_while_and_do_while():
+    assert run("int f() { int n = 0; while (n < 7) n += 2; return n; }") == 8
+    assert run("int f() { int n = 0; while (true) { n++; if (n == 3) break; } return n; }") == 3
+    assert run("int f() { int i = 0; int s = 0; while (i < 5) { i++; if (i == 2) continue; s += i; } return s; }") == 13
+    assert run("int f() { int k = 0; do { k++; } while (k < 0); return k; }") == 1  # body runs once
+    assert run("int f() { int k = 0; do k += 3; while (k < 10); return k; }") == 12
+    # continue inside a loop nested in a do-while is fine
+    src = "int f() { int s = 0; int k = 0; do { for (int i = 0; i < 3; i++) { if (i == 1) continue; s += i; } k++; } while (k < 2); return s; }"
+    assert run(src) == 4
+
+
+def test_if_else_if_else_chain():
+    src = "int f(int x) { if (x < 0) return -1; else if (x == 0) return 0; else if (x < 10) { return 1; } else { return 2; } }"
+    assert [run(src, x) for x in (-5, 0, 5, 50)] == [-1, 0, 1, 2]
+    src = "int f(int x) { int r = 7; if (x) r = 1; return r; }"
+    assert (run(src, 0), run(src, 3)) == (7, 1)
+
+
+def test_loops_tick_once_per_iteration(monkeypatch):
+    count = []
+    monkeypatch.setattr(cruntime._Tick, "hook", lambda: count.append(1))
+    fns = compile_source("""
+void plain() { for (int i = 0; i < 5; i++) {} }
+void with_continue() { for (int i = 0; i < 5; i++) { if (i) continue; } }
+void while_loop() { int i = 0; while (i < 5) i++; }
+void do_loop() { int i = 0; do { i++; } while (i < 5); }
+void range_loop() { for (int x : seq(5)) {} }
+void nested() { for (int i = 0; i < 5; i++) for (int j = 0; j < 2; j++) {} }
+""", DF, api=API_T).functions
+    for name, expected in [("plain", 5), ("with_continue", 5), ("while_loop", 5), ("do_loop", 5),
+                           ("range_loop", 5), ("nested", 15)]:
+        count.clear()
+        fns[name]()
+        assert len(count) == expected, name
+
+
+# ----- names and scopes --------------------------------------------------------------------------------------
+
+def test_shadowed_variables_in_inner_scopes():
+    assert run("int f() { int x = 1; { int x = 2; x += 10; } for (int x = 0; x < 3; x++) {} return x; }") == 1
+    # the inner x is a uint32_t and wraps; the outer one is untouched
+    assert run("int f() { int x = 1; int s = 0; if (x) { uint32_t x = 0; x = x - 1; s = x; } return s * 10 + x; }") == -9
+    assert run("int f() { int x = 1; { x = 5; } return x; }") == 5
+    src = "int f() { int s = 0; for (int i = 0; i < 2; i++) { s += i; } for (int i = 10; i < 12; i++) { s += i; } return s; }"
+    assert run(src) == 0 + 1 + 10 + 11
+
+
+def test_uninitialised_declaration_then_assignment():
+    assert run("int f() { uint32_t a = 1, b = 2, c; c = a + b; return c; }") == 3
+    assert run("uint32_t f() { uint32_t c; c = 0; c -= 1; return c; }") == 0xFFFF_FFFF
+
+
+def test_helper_functions_and_recursion():
+    src = "int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }\nint f() { return fact(10); }"
+    assert run(src) == 3628800
+    # defined after its caller, with a prototype, and a const-reference parameter
+    src = "int g(uint32_t);\nint f() { return g(3) + h(4); }\nint g(uint32_t x) { return x * 2; }\nint h(const int& v) { return v + 1; }"
+    assert run(src) == 11
+    assert run("void g() {}\nint f() { g(); return 1; }") == 1
+
+
+def test_file_scope_constants():
+    src = "constexpr uint32_t N = 4;\nconstexpr uint32_t M = N * 2 + 1;\nconst int K = -1;\nstatic constexpr uint32_t W = 0xFFFFFFFF + 2;\nint f() { return N + M + K + W; }"
+    assert run(src) == 4 + 9 - 1 + 1
+
+
+def test_namespaces():
+    src = """namespace a {
+    constexpr int K = 4;
+    namespace b { int h() { return 7; } }
+    int g() { return b::h() + K; }
+}
+namespace c { int h() { return 100; } int g() { return h(); } }
+constexpr int K = 5;
+int f() { return a::g() * 1000 + a::b::h() * 100 + c::g() + K * 10 + a::K + ::K; }"""
+    assert run(src) == 11 * 1000 + 7 * 100 + 100 + 50 + 4 + 5
+    assert run("namespace { int g() { return 5; } }\nint f() { return g(); }") == 5
+    assert run("namespace a::b { int g() { return 5; } }\nint f() { return a::b::g(); }") == 5
+
+
+def test_namespace_members_need_qualification():
+    assert compile_error("namespace a { int h() { return 1; } }\nint f() {\n  return h();\n}").location.line == 3
+    e = compile_error("namespace a { constexpr int K = 4; }\nint f() {\n  return K;\n}")
+    assert (e.location.line, e.message) == (3, "unknown name 'K'")
+
+
+def test_using_namespace():
+    src = "namespace a { int h() { return 1; } constexpr int K = 2; }\nusing namespace a;\nint f() { return h() * 10 + K; }"
+    assert run(src) == 12
+    assert run("using namespace geo;\nint f() { return LIMIT + 1; }") == 101
+    assert run("using namespace geo;\nauto f() { Point p{1, 2}; return p.y; }") == 2
+    assert compile_error("int f() { return LIMIT; }").message == "unknown name 'LIMIT'"
+    # real API: compute kernels see ckernel:: unqualified; host code with `using namespace tt::tt_metal`
+    src = "using namespace tt::tt_metal;\nauto f() { return BufferType::DRAM; }"
+    assert run(src, kind=HO, api=cpp.API) == "DRAM"
+    assert run("auto f() { return SrcOrder::Reverse; }", kind=CO, api=cpp.API) == "Reverse"
+
+
+# ----- declarations and initialisers -------------------------------------------------------------------------
+
+def test_structured_binding_declaration_host():
+    assert run("int f() { auto [a, b] = std::make_pair(3, 4); return a * 10 + b; }", kind=HO, api=cpp.API) == 34
+    assert run("int f() { const auto& [a, b] = std::make_pair(3, 4); return a - b; }", kind=HO, api=cpp.API) == -1
+
+
+def test_range_for_structured_binding_over_brace_list_of_pairs():
+    src = """int f() {
+        int s = 0;
+        for (const auto& [a, b] : {std::make_pair(1, 2), std::make_pair(3, 4), std::make_pair(5, 6)}) {
+            s = s * 100 + a * 10 + b;
+        }
+        return s;
+    }"""
+    assert run(src, kind=HO, api=cpp.API) == 123456
+    src = "int f() { int s = 0; for (auto [a, b] : {std::make_pair(1, 2)}) s = a + b; return s; }"
+    assert run(src, kind=HO, api=cpp.API) == 3
+
+
+def test_range_for_over_containers():
+    assert run("int f() { int s = 0; for (uint32_t x : seq(5)) s = s * 10 + x; return s; }") == 1234
+    assert run("int f() { int s = 0; for (auto x : {3, 4, 5}) s += x; return s; }") == 12
+    src = """int f() {
+        std::vector<uint32_t> v;
+        v.push_back(1);
+        v.push_back(2);
+        v.push_back(3);
+        uint32_t s = 0;
+        for (uint32_t x : v) s += x;
+        for (const auto& x : v) s += x * 10;
+        return s * 10 + v.size();
+    }"""
+    assert run(src, kind=HO, api=cpp.API) == 663
+    # the loop variable's type converts each element
+    assert run("int f() { int s = 0; for (uint8_t x : {255, 256, 257}) s += x; return s; }") == 255 + 0 + 1
+
+
+def test_brace_and_constructor_initialisers_of_an_api_struct():
+    src = """int f() {
+        geo::Point a{1, 2};
+        geo::Point b = {3, 4};
+        auto c = geo::Point{5, 6};
+        geo::Point d(7, 8);
+        geo::Point e;
+        geo::Point g{-2, 3};
+        return a.x + a.y * 10 + b.x * 100 + b.y * 1000 + c.x * 10000 + c.y * 100000 + d.y * 1000000 + e.x + g.norm1() * 10000000;
+    }"""
+    assert run(src) == 1 + 20 + 300 + 4000 + 50000 + 600000 + 8000000 + 50000000
+
+
+def test_designated_initialisers_of_an_api_struct():
+    src = 'auto f() { geo::Config c{.size = 4, .label = "x"}; return c; }'
+    c = run(src)
+    assert (type(c), c.size, c.label, c.fast) == (Config, 4, "x", False)
+    c = run("auto f() { auto c = geo::Config{.fast = true}; c.size = 9; return c; }")
+    assert (c.size, c.label, c.fast) == (9, "none", True)
+    # real host structs
+    src = """using namespace tt::tt_metal;
+auto f() { return ComputeConfig{.math_fidelity = MathFidelity::HiFi2, .fp32_dest_acc_en = true}; }"""
+    c = run(src, kind=HO, api=cpp.API)
+    assert (c.math_fidelity, c.fp32_dest_acc_en, c.dst_full_sync_en) == ("HiFi2", True, False)
+    assert run("int f() { CoreCoord c{2, 3}; CoreCoord d = {4, 5}; return c.x * 1000 + c.y * 100 + d.x * 10 + d.y; }",
+               kind=HO, api=cpp.API) == 2345
+
+
+def test_template_arguments():
+    assert run("auto f() { return probe<uint32_t, 5>(); }") == (("uint32_t", 5), ())
+    assert run("auto f() { return probe<unsigned int>(1, 2); }") == (("unsigned int",), (1, 2))
+    # `Enum::Value` parses as a type but is an API constant: its value is passed
+    assert run("auto f() { return probe<geo::Mode::Fast>(); }") == (("FAST",), ())
+    assert run("using namespace geo;\nauto f() { return probe<Mode::Slow, true, 2 + 3>(); }") == (("SLOW", True, 5), ())
+    # a constant or variable name parses as a type too: its value is passed
+    assert run("constexpr uint32_t N = 7;\nauto f() { constexpr uint32_t M = 9; return probe<N, M, (N > 1)>(); }") \
+        == ((7, 9, True), ())
+    assert run("namespace k { constexpr int N = 3; }\nauto f() { return probe<k::N>(); }") == ((3,), ())
+    # template arguments of a type
+    b = run("auto f() { geo::Box<float, 4> b(2); return b; }")
+    assert (b.targs, b.value) == (("float", 4), 2)
+    # a constant used as a call argument next to a type template argument
+    assert run("constexpr uint32_t base = 3;\nauto f() { return get_arg_val<uint32_t>(base); }", kind=DF,
+               api=_args_api()) == 30
+
+
+def _args_api() -> Api:
+    api = Api()
+    api.function("get_arg_val", groups={DF}, header="h", template_args=(1, 1))(lambda targs, i: i * 10)
+    return api
+
+
+@pytest.mark.parametrize("literal, value", [
+    ("0xff", 255), ("0xFFu", 255), ("0xFFFF'FFFF", 0xFFFF_FFFF), ("0xABCDEF", 0xABCDEF), ("0x1fUL", 31),
+    ("10UL", 10), ("10u", 10), ("10ull", 10), ("1'000'000", 1_000_000), ("017", 15), ("0", 0), ("0b101", 5),
+    ("0b1010'1010u", 170), ("1.5f", 1.5), ("2.f", 2.0), (".5", 0.5), ("1e3f", 1000.0), ("1e-1", 0.1),
+])
+def test_number_literals(literal, value):
+    assert parse_number(literal) == value
+    assert type(parse_number(literal)) is type(value)
+    assert run(f"auto f() {{ return {literal}; }}") == value
+
+
+def test_number_literals_in_expressions():
+    assert run("uint64_t f() { return 0xFFu + 10UL + 1'000'000 + 0x10'00 + 017 + 0b101; }") == 255 + 10 + 10**6 + 4096 + 15 + 5
+    assert run("float f() { float x = 1.5f; return x * 2; }") == 3.0
+    assert run("uint32_t f() { uint32_t m = 0xFFFFFFFF; return m & 0xff; }") == 255
+
+
+def test_strings_and_chars():
+    assert run('auto f() { return "abc" "def"; }') == "abcdef"
+    assert run('auto f() { return "a\\tb\\n"; }') == "a\tb\n"
+    assert run("int f() { char c = 'A'; return c + '\\n'; }") == 65 + 10
+
+
+def test_sizeof_and_casts():
+    assert run("int f() { return sizeof(uint32_t) + sizeof(uint16_t) * 10 + sizeof(float) * 100 + sizeof(uint64_t) * 1000; }") \
+        == 4 + 20 + 400 + 8000
+    assert run("int f() { return static_cast<uint8_t>(300); }") == 44
+    assert run("uint32_t f() { return static_cast<uint32_t>(-1); }") == 0xFFFF_FFFF
+    assert run("int f() { return static_cast<int>(2.9) * 10 + static_cast<int>(-2.9); }") == 18
+    assert run("float f() { return static_cast<float>(3) / 2; }") == 1.5
+    assert run("int f() { return (int)3.9; }") == 3
+    assert run("int f() { return (uint8_t)257; }") == 1
+    assert run("int f() { return (int)(uint32_t)-1; }") == -1
+    assert run("bool f() { return (bool)7; }") is True
+
+
+# ----- compile errors with file:line -------------------------------------------------------------------------
+
+def _err(src: str, kind: str = DF, api: Api = API_T) -> tuple[str, int | None, str]:
+    e = compile_error(src, kind, api)
+    return e.location.file, e.location.line, e.message
+
+
+def test_syntax_error_reports_the_first_error_line():
+    src = "int f() {\n  int x = 1;\n  x = (1 + ;\n  return x;\n  int y = ) ;\n}\n"
+    file, line, message = _err(src)
+    assert (file, line) == ("k.cpp", 3)
+    assert message.startswith("C++ syntax error near: ")
+    assert _err("int f() {\n  int x = 1;\n  return x\n}\n")[1] == 3  # missing ';'
+    assert _err("int f() {\n  return 1;\n}\n}\n")[1] == 4
+    assert str(compile_error("int f() {\n  x = (1 + ;\n}\n")).startswith("k.cpp:2: C++ syntax error")
+
+
+@pytest.mark.parametrize("src, line, fragment", [
+    ("int f() {\n  int x = 1;\n  switch (x) { case 1: return 2; }\n  return 0;\n}", 3, "unsupported C++ (switch_statement)"),
+    ("int f() {\n  goto end;\n  end: return 0;\n}", 2, "unsupported C++ (goto_statement)"),
+    ("int f() {\n  auto g = [](int a) { return a; };\n  return g(1);\n}", 2, "unsupported C++ (lambda_expression)"),
+    ("int f() {\n  try { return 1; } catch (...) { return 2; }\n}", 2, "unsupported C++ (try_statement)"),
+    ("int f() {\n  int x = 1;\n  int* p = &x;\n  return 0;\n}", 3, "unsupported C++ (address-of): &x"),
+    ("int f() {\n  int x = 1;\n  int y = (x, 2);\n  return y;\n}", 3, "unsupported C++ (comma_expression)"),
+    ("int f() {\n  int x = 0;\n  do {\n    x++;\n    if (x < 3) continue;\n  } while (x < 5);\n  return x;\n}", 3,
+     "continue inside do-while is not supported"),
+    ("int counter = 3;\nint f() { return counter; }", 1, "file-scope variables must be constexpr or const"),
+    ("int f() { return 0; }\n\nvoid g(int& a) {\n  a = 1;\n}", 3, "non-const reference parameters are not supported"),
+    ("int f() {\n  int x = 1;\n  int y = x++;\n  return y;\n}", 3, "unsupported C++ (update_expression): x++"),
+    ("int f() {\n  uint32_t a[] = {1, 2};\n  return 0;\n}", 2, "unsupported C++ (declarator)"),
+])
+def test_unsupported_constructs(src, line, fragment):
+    file, got_line, message = _err(src)
+    assert (file, got_line) == ("k.cpp", line)
+    assert fragment in message
+
+
+@pytest.mark.parametrize("src, line, message", [
+    ("int f() {\n  return foo(1);\n}", 2, "unknown name 'foo'"),
+    ("int f() {\n  int a = 1;\n  return a + bar;\n}", 3, "unknown name 'bar'"),
+    ("int f() {\n  return geo::LIMIT();\n}", 2, "'geo::LIMIT' is a constant, not a function"),
+    ("int f() {\n  return seq;\n}", 2, "'seq' is a function, not a value"),
+    ("int f() {\n  return add2(1);\n}", 2, "add2: expected 2 arguments, got 1"),
+    ("int f() {\n  return add2<int>(1, 2);\n}", 2, "'add2' is not a template"),
+    ("int f() {\n  probe<1, 2, 3, 4>();\n  return 0;\n}", 2, "'probe' takes 0..3 template arguments, got 4"),
+    ("void f() {\n  int x = 1;\n  y = 2;\n}", 3, "assignment to undeclared variable 'y'"),
+    ("constexpr int N = 1;\nvoid f() {\n  N += 1;\n}", 3, "cannot assign to constant 'N'"),
+    ("int f() {\n  geo::Point p{1, 2, 3};\n  return 0;\n}", 2, "geo::Point: expected 0 to 2 arguments, got 3"),
+    ("int f() {\n  geo::Config c{.size = 1, 2};\n  return 0;\n}", 2,
+     "mixing designated and positional initialisers is not supported"),
+    ("int f() {\n  geo::Mode::Fast x = 1;\n  return 0;\n}", 2, "'geo::Mode::Fast' is not a type"),
+    ("int f() { return 1; }\nint f() { return 2; }", 2, "function 'f' defined twice (overloads are not supported)"),
+])
+def test_name_errors(src, line, message):
+    assert _err(src) == ("k.cpp", line, message)
+
+
+def test_call_belonging_to_another_kind_of_code():
+    file, line, message = _err("int f() {\n  return dm_only();\n}", kind=CO)
+    assert (file, line) == ("k.cpp", 2)
+    assert message == "'dm_only' is not available in compute code (it belongs to dataflow code, test_dataflow.h)"
+
+
+def test_real_api_errors():
+    src = '#include "api/compute/pack.h"\nvoid kernel_main() {\n    pack_tile(0);\n}\n'
+    assert _err(src, CO, cpp.API) == ("k.cpp", 3, "pack_tile: expected 2 to 3 arguments, got 1")
+    src = "void kernel_main() {\n  noc_async_read_barrier();\n}\n"
+    file, line, message = _err(src, CO, cpp.API)
+    assert line == 2
+    assert "'noc_async_read_barrier' is not available in compute code (it belongs to dataflow code" in message
+    src = "void kernel_main() {\n  uint32_t a = get_arg_val<uint32_t, uint32_t>(0);\n}\n"
+    assert _err(src, DF, cpp.API) == ("k.cpp", 2, "'get_arg_val' takes 1..1 template arguments, got 2")
+    assert _err("void kernel_main() {\n  return tt::CBIndex::c_0();\n}", DF, cpp.API) == \
+        ("k.cpp", 2, "'tt::CBIndex::c_0' is a constant, not a function")
+    assert _err("int main() {\n  Foo x = 1;\n  return 0;\n}", HO, cpp.API) == ("k.cpp", 2, "unknown name 'Foo'")
+    assert _err("int main() {\n  Foo x;\n  return 0;\n}", HO, cpp.API) == ("k.cpp", 2, "unknown name 'Foo'")
+
+
+def test_assignment_through_a_reference_is_rejected():
+    src = "int f() {\n  std::vector<uint32_t> v(3, 1);\n  for (auto& x : v) {\n    x = 5;\n  }\n  return v[0];\n}"
+    file, line, message = _err(src, HO, cpp.API)
+    assert line == 4 and message.startswith("assignment to reference 'x' is not supported")
+    src = "int f() {\n  std::vector<uint32_t> v(3, 1);\n  uint32_t& r = v[1];\n  r += 7;\n  return r;\n}"
+    file, line, message = _err(src, HO, cpp.API)
+    assert line == 4 and message.startswith("assignment to reference 'r' is not supported")
+    src = "int f() {\n  auto& [a, b] = std::make_pair(1, 2);\n  a++;\n  return a;\n}"
+    file, line, message = _err(src, HO, cpp.API)
+    assert line == 3 and message.startswith("assignment to reference 'a' is not supported")
+    # reading through a reference and assigning through the container are fine
+    src = "int f() { std::vector<uint32_t> v(3, 1); for (auto& x : v) { v[0] = x + 1; } return v[0]; }"
+    assert run(src, kind=HO, api=cpp.API) == 2
+
+
+# ----- runtime faults map to the C++ line --------------------------------------------------------------------
+
+def _innermost_cpp_frame(tb: types.TracebackType):
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".cpp"):
+            found = tb
+        tb = tb.tb_next
+    return found
+
+
+@pytest.mark.parametrize("src, line, message", [
+    ("int g(int a, int b) {\n  int q = 0;\n  q = a / b;\n  return q;\n}\nint f(int z) {\n  int k = 3;\n  return g(k, z) + 1;\n}\n",
+     3, "integer division by zero"),
+    ("int f(int z) {\n  int k = 3;\n  k %= z;\n  return k;\n}\n", 3, "integer modulo by zero"),
+    ("int f(int z) {\n  int k = 3;\n  for (int i = 0; i < 3; i++) {\n    if (i == 1) continue;\n    k = k / z;\n  }\n  return k;\n}\n",
+     5, "integer division by zero"),
+    ("int f(int z) {\n  int k = 3;\n  k = 1 +\n      k / z;\n  return k;\n}\n", 4, "integer division by zero"),
+])
+def test_runtime_fault_maps_to_cpp_line(src, line, message):
+    fn = compile_source(src, DF, path="/kernels/reader.cpp", api=API_T).functions["f"]
+    with pytest.raises(CppRuntimeError) as info:
+        fn(0)
+    assert str(info.value) == message
+    tb = _innermost_cpp_frame(info.value.__traceback__)
+    assert tb.tb_frame.f_code.co_filename == "/kernels/reader.cpp"
+    assert tb.tb_frame.f_lineno == line
+    location = traceback_cpp_location(info.value.__traceback__)
+    assert (location.file, location.line) == ("/kernels/reader.cpp", line)
+
+
+def test_api_exception_is_located_at_the_calling_line():
+    api = Api()
+
+    @api.function("boom", groups={DF}, header="h")
+    def boom():
+        raise CppRuntimeError("bad")
+
+    fn = compile_source("void f() {\n  int x = 1;\n\n  boom();\n}\n", DF, path="w.cpp", api=api).functions["f"]
+    with pytest.raises(CppRuntimeError) as info:
+        fn()
+    assert str(traceback_cpp_location(info.value.__traceback__)) == "w.cpp:4"
+
+
+# ----- compiled once, no tree-sitter at run time -------------------------------------------------------------
+
+LOOP = """uint32_t f(uint32_t n) {
+    uint32_t s = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+        if (i % 3 == 0) continue;
+        s += i ^ (i >> 2);
+    }
+    return s;
+}
+int g() { return 1; }
+"""
+
+
+def test_compiling_twice_gives_independent_functions():
+    a = compile_source(LOOP, DF, path="a.cpp", api=API_T)
+    b = compile_source(LOOP, DF, path="b.cpp", api=API_T)
+    assert a.functions["f"] is not b.functions["f"]
+    assert a.functions["f"].__globals__ is not b.functions["f"].__globals__
+    assert a.functions["f"].__code__.co_filename == "a.cpp"
+    assert b.functions["f"].__code__.co_filename == "b.cpp"
+    assert a.functions["f"](10) == b.functions["f"](10)
+    # nothing reachable from the compiled functions is a tree-sitter object
+    for compiled in (a, b):
+        for name, fn in compiled.functions.items():
+            for value in list(fn.__globals__.values()) + list(fn.__code__.co_consts):
+                assert not type(value).__module__.startswith("tree_sitter"), (name, value)
+
+
+def test_executing_calls_no_tree_sitter_code(monkeypatch):
+    compiled = compile_source(LOOP, DF, path="loop.cpp", api=API_T)
+    n = 100_000
+    expected = sum(i ^ (i >> 2) for i in range(n) if i % 3) & 0xFFFF_FFFF
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("tree-sitter used at run time")
+
+    monkeypatch.setattr(tree_sitter.Parser, "parse", forbidden)
+    monkeypatch.setattr(cpp.Parser, "parse", forbidden)
+    monkeypatch.setattr(tree_sitter.Node, "child_by_field_name", forbidden)
+    with pytest.raises(AssertionError):
+        compile_source(LOOP, DF, api=API_T)  # the patch is live: compiling now would fail
+
+    calls: list[str] = []
+
+    def profile(frame, event, arg):
+        if event == "c_call" and type(getattr(arg, "__self__", None)).__module__.startswith("tree_sitter"):
+            calls.append(repr(arg))
+        elif event == "call" and "tree_sitter" in frame.f_code.co_filename:
+            calls.append(frame.f_code.co_name)
+
+    sys.setprofile(profile)
+    try:
+        result = compiled.functions["f"](n)
+    finally:
+        sys.setprofile(None)
+    assert result == expected
+    assert calls == []
