@@ -98,3 +98,19 @@ def test_vector_resize_and_bounds():
     assert [float(x) for x in v.items] == [1.5, 1.5, 1.5]
     with pytest.raises(CppRuntimeError):
         v.cpp_getitem(3)
+
+
+def test_vector_brace_initialisation_compiles_to_one_list():
+    from ttgen.interp.cpp import compile_source
+
+    src = """
+    int main() {
+        std::vector<uint32_t> a = {1, 2, 3};
+        std::vector<uint32_t> b{4, 5};
+        std::vector<uint32_t> c(3);
+        std::vector<uint32_t> d;
+        d.push_back(7);
+        return a.size() * 1000 + b.size() * 100 + c.size() * 10 + d.size();
+    }
+    """
+    assert compile_source(src, "host").entry("main")() == 3231

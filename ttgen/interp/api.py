@@ -31,6 +31,7 @@ class ApiEntry:
     template_args: tuple[int, int] = (0, 0)  # min, max template arguments; (0, 0): not a template
     deprecated: str | None = None
     designated: bool = False  # a struct that takes designated initialisers: Type{.field = value}
+    init_list: bool = False  # a container whose brace initialiser is one std::initializer_list: T{a, b, c}
 
 
 def _arity(fn: Callable, skip: int) -> tuple[int, int]:
@@ -71,11 +72,12 @@ class Api:
             self.constant(f"{scope}::{key}", value, groups=groups, header=header)
 
     def type(self, name: str, ctor: Callable, *, groups: Iterable[str], header: str,
-             template_args: tuple[int, int] = (0, 0), designated: bool = False,
+             template_args: tuple[int, int] = (0, 0), designated: bool = False, init_list: bool = False,
              args: tuple[int, int] | None = None) -> None:
         """Register a type; `ctor` builds a value from constructor or brace-list arguments."""
         arity = args or _arity(ctor, 1 if template_args != (0, 0) else 0)
-        self.add(ApiEntry(name, TYPE, ctor, frozenset(groups), header, arity, template_args, None, designated))
+        self.add(ApiEntry(name, TYPE, ctor, frozenset(groups), header, arity, template_args, None, designated,
+                              init_list))
 
     def lookup(self, name: str, group: str, usings: Iterable[str] = ()) -> ApiEntry | None:
         """Resolve `name` as written in a file of kind `group` with the given `using namespace` directives."""

@@ -586,6 +586,8 @@ class Compiler:
         entry, targs = self._class_type(type_node)
         if brace and entry.designated and any(c.type == "initializer_pair" for c in args_node.named_children):
             return self._make(entry, targs, [], self._designated(args_node), node)
+        if brace and entry.init_list:  # std::vector<T> v{a, b} / v = {a, b}: one initializer_list argument
+            return self._make(entry, targs, [self._list_literal(args_node)], [], node)
         args = [self._arg(c) for c in args_node.named_children if c.type != "comment"]
         return self._make(entry, targs, args, [], node)
 

@@ -244,7 +244,7 @@ def _vector(targs, count=None, value=None):
     return vec
 
 
-API.type("std::vector", _vector, groups=H, header="<vector>", template_args=(1, 2), args=(0, 2))
+API.type("std::vector", _vector, groups=H, header="<vector>", template_args=(1, 2), args=(0, 2), init_list=True)
 API.type("bfloat16", lambda v=0.0: ml_dtypes.bfloat16(float(v)), groups=H, header="tt-metalium/bfloat16.hpp")
 API.type("std::shared_ptr", lambda targs, v=None: v, groups=H, header="<memory>", template_args=(1, 1))
 API.type(TM + "KernelHandle", lambda v=0: wrap_u32(v), groups=H, header="tt-metalium/kernel_types.hpp")
