@@ -86,14 +86,17 @@ class Spec:
         return {name: sympy.Symbol(name, integer=True, positive=True) for name in self.sizes}
 
 
+def _is_int(_checker, value: Any) -> bool:
+    """JSON Schema counts 512.0 as an integer; a spec's sizes and counts must be written as integers."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(SCHEMA_FILE.read_text())
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    # JSON Schema counts 512.0 as an integer; a spec's counts and sizes must be written as integers.
-    is_int = lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)  # noqa: E731
-    cls = jsonschema.validators.extend(cls, type_checker=cls.TYPE_CHECKER.redefine("integer", is_int))
+    cls = jsonschema.validators.extend(cls, type_checker=cls.TYPE_CHECKER.redefine("integer", _is_int))
     return cls(schema)
 
 

@@ -154,7 +154,10 @@ def load_yaml(path: str | Path) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        context = exc.context
+        if context and exc.context_mark and mark is not exc.context_mark and exc.context_mark.line != mark.line:
+            context = f"{context} on line {exc.context_mark.line + 1},"  # where the unclosed thing began
+        problem = " ".join(str(p) for p in (context, exc.problem) if p)
         raise SpecError(f"YAML syntax error: {problem}", Location(file, line)) from None
     except yaml.YAMLError as exc:
         raise SpecError(f"YAML error: {exc}", Location(file)) from None
