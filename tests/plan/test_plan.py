@@ -107,3 +107,13 @@ def test_matmul_index_expressions_are_printed_from_sympy(tmp_path):
 def test_explain_reports_the_uneven_split(tmp_path):
     plan = plan_of(tmp_path, "gemm", sizes={"M": 96, "N": 160, "K": 64}, schedule={"grid": [2, 2]})
     assert any("3 cores take 4, 1 take 3" in line for line in plan.explain)
+
+
+def test_buffer_larger_than_uint32_sizes(tmp_path):
+    e = error_of(tmp_path, sizes={"M": 65536, "N": 32768})
+    assert "needs 4294967296 B of DRAM" in e.message and e.location.path == "inputs.A.shape"
+
+
+def test_tensors_larger_than_dram(tmp_path):
+    e = error_of(tmp_path, "multi_elementwise", sizes={"M": 44032, "N": 44032})  # four tensors of 3.9 GB
+    assert "B of DRAM but the device has" in e.message and e.location.path == "sizes"

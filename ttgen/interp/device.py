@@ -15,7 +15,9 @@ from .. import arch
 from ..numerics.formats import DataFormat
 from .checks import Violation, violation
 
-POISON = 0xFF  # bytes of a landing zone before its NoC read completes: NaN in every float format
+POISON = 0xFF
+# The interpreter holds DRAM contents in host memory; runs needing more than this are refused, not attempted.
+MODELLED_DRAM_BYTES = 2 << 30  # bytes of a landing zone before its NoC read completes: NaN in every float format
 
 
 def align(value: int, alignment: int) -> int:
@@ -58,12 +60,17 @@ class Dram:
     def __init__(self) -> None:
         self.buffers: list[DramBuffer] = []
         self.next_address = arch.DRAM_UNRESERVED_BASE
+        self.modelled_bytes = 0
 
     def allocate(self, size: int, page_size: int) -> DramBuffer:
-        data = np.zeros(size, dtype=np.uint8)
-        buffer = DramBuffer(len(self.buffers), self.next_address, size, page_size, data)
+        buffer = DramBuffer(len(self.buffers), self.next_address, size, page_size, np.empty(0, dtype=np.uint8))
         if buffer.end_address > arch.DRAM_BANK_SIZE:
             raise violation("noc-bounds", f"DRAM is full: a buffer of {size} B does not fit in the 12 banks")
+        if self.modelled_bytes + size > MODELLED_DRAM_BYTES:
+            raise violation("noc-bounds", f"buffers of {self.modelled_bytes + size} B exceed the "
+                                          f"{MODELLED_DRAM_BYTES} B of DRAM the interpreter models")
+        buffer.data = np.zeros(size, dtype=np.uint8)
+        self.modelled_bytes += size
         self.buffers.append(buffer)
         self.next_address = align(buffer.end_address, arch.DRAM_ALIGNMENT)
         return buffer

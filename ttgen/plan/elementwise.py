@@ -87,6 +87,7 @@ def plan_elementwise(spec: Spec) -> Plan:
             raise spec.error(f"shape {list(t.dims)} differs from output {out.name}'s {list(out.dims)} "
                              "(broadcasting is not supported)", "inputs", t.name, "shape")
     tiling = res.tiling(spec, out)
+    res.check_dram(spec, [*spec.inputs.values(), out])
     block = spec.schedule.tiles_per_block or 1
     if tiling.tiles % block:
         raise spec.error(f"{tiling.tiles} tiles do not divide into blocks of {block}", "schedule", "tiles_per_block")

@@ -55,6 +55,7 @@ def plan_matmul(spec: Spec) -> Plan:
     if c.dims != (a.dims[0], b.dims[1]):
         raise spec.error(f"output must be {a.dims[0]}x{b.dims[1]}", "outputs", c.name, "shape")
     fa, fb = res.tile_format(spec, a), res.tile_format(spec, b)
+    res.check_dram(spec, [a, b, c])
     res.check_dst(spec, 1, "one output tile")
     grid = res.core_grid(spec)
     mt, kt, nt = ta.row_tiles, ta.col_tiles, tb.col_tiles

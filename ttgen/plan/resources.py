@@ -143,6 +143,22 @@ def check_dst(spec: Spec, tiles: int, what: str, *path: str | int) -> int:
     return capacity
 
 
+def check_dram(spec: Spec, tensors: list[TensorSpec]) -> int:
+    """Every tensor is an interleaved DRAM buffer: each must be addressable with the host API's uint32 sizes and
+    all of them must fit the device's DRAM. Returns the bytes used."""
+    total = 0
+    for t in tensors:
+        size = tiling(spec, t).tiles * tile_format(spec, t).tile_bytes
+        if size >= 1 << 32:
+            raise spec.error(f"{t.name} needs {size} B of DRAM; a buffer's size must fit in 32 bits (< 4 GiB)",
+                             t.group, t.name, "shape")
+        total += size
+    capacity = arch.NUM_DRAM_BANKS * (arch.DRAM_BANK_SIZE - arch.DRAM_UNRESERVED_BASE)
+    if total > capacity:
+        raise spec.error(f"tensors need {total} B of DRAM but the device has {capacity} B", "sizes")
+    return total
+
+
 def reject_unused_schedule(spec: Spec, allowed: set[str]) -> None:
     """Schedule keys valid in the schema but meaningless for this pattern are errors, not silently ignored."""
     raw = spec.doc.data.get("schedule", {})
