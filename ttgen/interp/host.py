@@ -20,7 +20,7 @@ from ..numerics.formats import FORMATS, DataFormat
 from . import program as prog
 from .api import API, HOST
 from .checks import current_cpp_location, violation
-from .cpp import compile_file
+from .cpp import CompileError, compile_file
 from .cruntime import CppObject, CppRuntimeError, wrap_u32
 from .device import Device
 from .scheduler import Budget
@@ -43,6 +43,8 @@ class HostRun:
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     steps: int = 0
     programs_run: int = 0
+    dry: bool = False  # record programs at EnqueueMeshWorkload without running their kernels
+    programs: list = field(default_factory=list)  # every ProgramModel enqueued, in order
 
     _current: ClassVar["HostRun | None"] = None
 
@@ -466,6 +468,10 @@ def enqueue_mesh_workload(cq, workload, blocking):
     for program in workload.programs:
         if program.model.launched:
             raise violation("host-api", "this program was already enqueued")
+        run.programs.append(program.model)
+        if run.dry:
+            program.model.launched = True
+            continue
         run.steps += prog.launch(program.model, run.device, run.seed, run.budget)
         run.programs_run += 1
 
@@ -505,9 +511,16 @@ def create_kernel(program, file_name, core_spec, config):
         raise violation("host-api", "CreateKernel takes a DataMovementConfig or a ComputeConfig")
     if config.defines:
         raise violation("host-api", "kernel defines are not supported: emitted kernels are plain C++")
-    compiled = compile_file(path, kind)
+    compile_error = None
+    try:
+        compiled = compile_file(path, kind)
+    except CompileError as exc:
+        if not run.dry:
+            raise
+        compiled, compile_error = None, exc  # a dry run collects the build anyway, for the real compiler
     spec = prog.KernelSpec(handle, path, kind, _cores(core_spec), compiled, where,
                            compile_args=_u32_list(config.compile_args, "compile-time args"))
+    spec.compile_error = compile_error
     if kind == "dataflow":
         spec.processor = config.processor
         spec.noc = int(config.noc)

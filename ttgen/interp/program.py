@@ -35,6 +35,7 @@ class KernelSpec:
     math_approx_mode: bool = False
     runtime_args: dict[Coord, list[int]] = field(default_factory=dict)
     common_args: list[int] = field(default_factory=list)
+    compile_error: Exception | None = None  # set by a dry run when the interpreter cannot compile the file
 
     @property
     def name(self) -> str:

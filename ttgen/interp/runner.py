@@ -103,6 +103,27 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
     return report
 
 
+def collect_programs(folder: str | Path) -> list:
+    """Execute the host program without running kernels: the programs it builds, as ProgramModels.
+
+    Kernels the interpreter cannot compile are still recorded (with `compile_error` set), so that a real
+    compiler can say what is wrong with them."""
+    folder = Path(folder)
+    meta = read_metadata(folder)
+    run = HostRun(kernel_root=str(folder), inputs=reference.make_inputs(meta, 0), dry=True)
+    host_file = compile_file(folder / meta["host"], "host")
+    HostRun._current = run
+    try:
+        host_file.entry("main")()
+    except TtgenError:
+        raise
+    except Exception as exc:
+        raise as_violation(exc, "host") from None
+    finally:
+        HostRun._current = None
+    return run.programs
+
+
 def describe(report: RunReport) -> list[str]:
     """Human-readable lines for a report: the violation, or each output's comparison."""
     if report.violation is not None:
