@@ -38,6 +38,11 @@ NOC_ADDR_NODE_ID_BITS = 6
 NUM_CIRCULAR_BUFFERS = 32  # circular_buffer_constants.h under ARCH_WORMHOLE
 MAX_RUNTIME_ARGS = 341  # kernel_types.hpp max_runtime_args
 NUM_SEMAPHORES = 8  # host_api.hpp CreateSemaphore docs
+# Semaphores are 32-bit words in the kernel-config region, one per L1_ALIGNMENT (dataflow_api.h get_semaphore:
+# sem_l1_base + id * L1_ALIGNMENT). Where that region sits is the firmware's business; the model puts it just
+# below the CB space.
+SEMAPHORE_BYTES = NUM_SEMAPHORES * L1_ALIGNMENT
+SEMAPHORE_BASE = L1_UNRESERVED_BASE - SEMAPHORE_BYTES
 
 # ckernel.h get_dest_max_tiles: DST holds 1024 rows of 16 datums; a 32x32 tile takes 64 rows.
 DST_TILES = {("half", False): 8, ("half", True): 4, ("full", False): 16, ("full", True): 8}

@@ -53,6 +53,15 @@ class CompiledFile:
 
 _SCALAR_TYPES = set(cruntime.INTEGRAL_STORE) | {"char", "void"}
 
+# Attribute-like macros of the kernel API headers, expanded as the preprocessor would (same length, so every
+# column and line stays where it was): `tt_l1_ptr` marks an L1 pointer, FORCE_INLINE / ALWI mean inline.
+_ATTRIBUTE_MACROS = {"tt_l1_ptr": "", "FORCE_INLINE": "inline", "ALWI": "inline"}
+_MACRO_RE = re.compile(r"\b(" + "|".join(_ATTRIBUTE_MACROS) + r")\b")
+
+
+def _expand_attribute_macros(source: str) -> str:
+    return _MACRO_RE.sub(lambda m: _ATTRIBUTE_MACROS[m.group(1)].ljust(len(m.group(1))), source)
+
 
 @dataclass
 class _Var:
@@ -180,7 +189,7 @@ class Compiler:
     # ----- entry ---------------------------------------------------------------------------------------------
 
     def compile(self) -> CompiledFile:
-        tree = Parser(_LANGUAGE).parse(self.source.encode())
+        tree = Parser(_LANGUAGE).parse(_expand_attribute_macros(self.source).encode())
         root = tree.root_node
         bad = self._first_error(root)
         if bad is not None:

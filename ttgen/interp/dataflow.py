@@ -127,23 +127,31 @@ def get_noc_addr(a, b, c=None, d=None):
     return noc_xy_addr(a, b, c)
 
 
-def _remote_bytes(noc_addr: int, size: int, for_write: bool):
-    """Resolve a NoC address to (array, start) holding `size` bytes: a DRAM page or another core's L1."""
+def _resolve(noc_addr: int, size: int, what: str):
+    """A NoC address -> (memory, offset, core or None): a DRAM page, or a worker core's L1."""
     x, y, address = split_noc_addr(noc_addr)
     bank = _DRAM_BANK_BY_XY.get((x, y))
     device = ctx.device()
     if bank is not None:
         buffer, page, offset = device.dram.locate(bank, address, size)
-        return buffer.data, page * buffer.page_size + offset
+        return buffer.data, page * buffer.page_size + offset, None
     if x >= arch.VIRTUAL_TENSIX_START and y >= arch.VIRTUAL_TENSIX_START:
         core = device.core_at_virtual(x, y)
-        core.check_l1(address, size, "NoC " + ("write" if for_write else "read"))
-        return core.l1, address
+        core.check_l1(address, size, what)
+        return core.l1, address, core
     raise violation("noc-bounds", f"NoC address (x={x}, y={y}, 0x{address:x}) is neither a DRAM bank nor a worker core")
 
 
+def _check_remote_landing(core, address: int, size: int, what: str) -> None:
+    """Bytes written into another core's CB must land in the window its producer reserved."""
+    cb = core.cb_at(address, size)
+    if cb is not None and not cb.in_reserved(address, size):
+        raise violation("cb-protocol", f"{what} into CB {cb.name} of {core.label} at 0x{address:x} is outside the "
+                                       f"{cb.reserved} page(s) reserved there")
+
+
 def _check_landing_zone(address: int, size: int) -> None:
-    """A read into a CB must land inside the window the producer reserved."""
+    """A read into a CB must land inside the window this thread reserved."""
     core = ctx.core()
     core.check_l1(address, size, "NoC read destination")
     cb = core.cb_at(address, size)
@@ -152,44 +160,54 @@ def _check_landing_zone(address: int, size: int) -> None:
                                        f"{cb.reserved} page(s) reserved with cb_reserve_back")
 
 
+def _check_source(src_l1: int, size: int, what: str) -> None:
+    """Bytes sent from a CB must come from a window this thread waited for (or reserved and filled)."""
+    core = ctx.core()
+    core.check_l1(src_l1, size, f"{what} source")
+    cb = core.cb_at(src_l1, size)
+    me = ctx.thread()
+    if cb is not None and not ((cb.consumer is me and cb.in_waited(src_l1, size))
+                               or (cb.producer is me and cb.in_reserved(src_l1, size))):
+        raise violation("cb-protocol", f"{what} from CB {cb.name} at 0x{src_l1:x} is outside the "
+                                       f"{cb.waited} page(s) waited for with cb_wait_front")
+    pending = core.pending_into(src_l1, src_l1 + size)
+    if pending is not None:
+        raise violation("race", f"{what} sends L1 0x{src_l1:x} while the NoC transfer issued at "
+                                f"{pending.issued_at} into it has not completed (missing barrier)")
+
+
+def _track(transfer: NocTransfer) -> None:
+    for core in set(transfer.cores()):
+        core.in_flight.append(transfer)
+    ctx.thread().in_flight.append(transfer)
+
+
 def _issue_read(src_noc_addr: int, dst_l1: int, size: int) -> None:
     if size <= 0:
         raise violation("noc-bounds", f"NoC read of {size} bytes")
     if src_noc_addr % 16 != dst_l1 % 16:
         raise violation("noc-alignment", f"NoC read source 0x{src_noc_addr & 0xF_FFFF_FFFF:x} and destination "
                                          f"0x{dst_l1:x} differ in alignment modulo 16")
-    data, start = _remote_bytes(src_noc_addr, size, for_write=False)
+    memory, start, src_core = _resolve(src_noc_addr, size, "NoC read source")
+    if src_core is not None and src_core.pending_into(start, start + size):
+        raise violation("race", f"NoC read from {src_core.label} 0x{start:x} while data is still arriving there")
     _check_landing_zone(dst_l1, size)
     core = ctx.core()
-    transfer = NocTransfer("read", core, dst_l1, size, current_cpp_location(), data[start:start + size].copy())
+    transfer = NocTransfer("read", current_cpp_location(), size, [(core.l1, dst_l1, core)],
+                           payload=memory[start:start + size].copy())
     core.l1[dst_l1:dst_l1 + size] = POISON
-    core.in_flight.append(transfer)
-    ctx.thread().in_flight.append(transfer)
+    _track(transfer)
 
 
 def _issue_write(src_l1: int, dst_noc_addr: int, size: int) -> None:
     if size <= 0:
         raise violation("noc-bounds", f"NoC write of {size} bytes")
-    core = ctx.core()
-    core.check_l1(src_l1, size, "NoC write source")
-    cb = core.cb_at(src_l1, size)
-    me = ctx.thread()
-    if cb is not None and not ((cb.consumer is me and cb.in_waited(src_l1, size))
-                               or (cb.producer is me and cb.in_reserved(src_l1, size))):
-        raise violation("cb-protocol", f"NoC write from CB {cb.name} at 0x{src_l1:x} is outside the "
-                                       f"{cb.waited} page(s) waited for with cb_wait_front")
-    pending = core.pending_into(src_l1, src_l1 + size)
-    if pending is not None:
-        raise violation("race", f"NoC write sends L1 0x{src_l1:x} while the NoC read issued at "
-                                f"{pending.issued_at} into it has not completed (missing barrier)")
-    data, start = _remote_bytes(dst_noc_addr, size, for_write=True)
-
-    def deliver(payload: np.ndarray, data=data, start=start) -> None:
-        data[start:start + size] = payload
-
-    transfer = NocTransfer("write", core, src_l1, size, current_cpp_location(), sink=deliver)
-    core.in_flight.append(transfer)
-    ctx.thread().in_flight.append(transfer)
+    _check_source(src_l1, size, "NoC write")
+    memory, start, dst_core = _resolve(dst_noc_addr, size, "NoC write destination")
+    if dst_core is not None:
+        _check_remote_landing(dst_core, start, size, "NoC write")
+    _track(NocTransfer("write", current_cpp_location(), size, [(memory, start, dst_core)], src_core=ctx.core(),
+                       src_addr=src_l1))
 
 
 def _accessor(addrgen) -> TensorAccessor:
@@ -233,12 +251,12 @@ def noc_async_write(targs, src_local_l1_addr, dst_noc_addr, size, noc=0, vc=0):
 
 
 def _retire(kinds: tuple[str, ...]) -> None:
+    """Complete this thread's transfers of the given kinds, in issue order."""
     t = ctx.thread()
     keep = []
     for transfer in t.in_flight:
         if transfer.kind in kinds:
             transfer.complete()
-            transfer.core.in_flight.remove(transfer)
         else:
             keep.append(transfer)
     t.in_flight = keep
@@ -368,3 +386,198 @@ def cb_pages_available_at_front(operand, num_pages):
 def cb_pages_reservable_at_back(operand, num_pages):
     return _cb(operand).free() >= num_pages
 
+
+
+# ----- L1 pointers --------------------------------------------------------------------------------------------
+
+_POINTEE = {"uint32_t": (4, "<u4"), "int32_t": (4, "<i4"), "uint16_t": (2, "<u2"), "uint8_t": (1, "u1"),
+            "std::uint32_t": (4, "<u4"), "std::uint16_t": (2, "<u2"), "std::uint8_t": (1, "u1")}
+
+
+class L1Pointer(CppObject):
+    """`volatile tt_l1_ptr T*` into this core's L1: every access is checked like a NoC access would be."""
+
+    cpp_name = "L1 pointer"
+
+    def __init__(self, core, address: int, pointee: str):
+        self.core = core
+        self.address = address
+        self.pointee = pointee
+        self.width, self.dtype = _POINTEE[pointee]
+
+    def _range(self, index: int, write: bool) -> tuple[int, int]:
+        address = self.address + index * self.width
+        self.core.check_l1(address, self.width, "L1 pointer access")
+        pending = self.core.pending_into(address, address + self.width)
+        if pending is not None:
+            raise violation("race", f"L1 0x{address:x} accessed while the NoC transfer issued at "
+                                    f"{pending.issued_at} into it has not completed (missing barrier)")
+        cb = self.core.cb_at(address, self.width)
+        me = ctx.thread()
+        if cb is not None and not ((cb.producer is me and cb.in_reserved(address, self.width))
+                                   or (not write and cb.consumer is me and cb.in_waited(address, self.width))):
+            side = "reserved" if write else "reserved or waited for"
+            raise violation("cb-protocol", f"pointer {'write' if write else 'read'} at 0x{address:x} in CB {cb.name} "
+                                           f"outside the pages this kernel {side}")
+        if write and self.core.pending_out_of(address, address + self.width):
+            raise violation("race", f"L1 0x{address:x} overwritten while a NoC write is still sending it")
+        return address, address + self.width
+
+    def cpp_getitem(self, index: int) -> int:
+        lo, hi = self._range(index, write=False)
+        return int(self.core.l1[lo:hi].view(self.dtype)[0])
+
+    def cpp_setitem(self, index: int, value) -> None:
+        lo, hi = self._range(index, write=True)
+        self.core.l1[lo:hi] = np.array([int(value) & ((1 << (8 * self.width)) - 1)], dtype=self.dtype).view(np.uint8)
+
+    def cpp_deref(self) -> int:
+        return self.cpp_getitem(0)
+
+    def __add__(self, n):
+        return L1Pointer(self.core, self.address + int(n) * self.width, self.pointee)
+
+
+@API.function("reinterpret_cast", groups={DATAFLOW}, header="(C++)")
+def reinterpret_cast(type_text, value):
+    """`reinterpret_cast<volatile tt_l1_ptr T*>(address)`: the only pointer a kernel makes from an address."""
+    pointee = type_text.replace("volatile", "").replace("*", "").replace("const", "").strip()
+    if not type_text.rstrip().endswith("*") or pointee not in _POINTEE:
+        raise violation("cpp-fault", f"reinterpret_cast<{type_text}>: only pointers to unsigned integers in L1 are "
+                                     "modelled")
+    if isinstance(value, L1Pointer):
+        value = value.address
+    return L1Pointer(ctx.core(), wrap_u32(value), pointee)
+
+
+# ----- semaphores ---------------------------------------------------------------------------------------------
+
+@API.function("get_semaphore", groups={DATAFLOW}, header=DF_H, template_args=(0, 1))
+def get_semaphore(targs, semaphore_id):
+    core = ctx.core()
+    if int(semaphore_id) not in core.semaphores:
+        raise violation("semaphore", f"semaphore {int(semaphore_id)} was not created on {core.label} "
+                                     f"(created: {sorted(core.semaphores) or 'none'})")
+    return arch.SEMAPHORE_BASE + int(semaphore_id) * arch.L1_ALIGNMENT
+
+
+def _sem_pointer(ptr) -> L1Pointer:
+    if isinstance(ptr, L1Pointer):
+        return ptr
+    raise violation("semaphore", "semaphore calls take a volatile tt_l1_ptr uint32_t* (from get_semaphore)")
+
+
+@API.function("noc_semaphore_wait", groups={DATAFLOW}, header=DF_H)
+def noc_semaphore_wait(sem_addr, val):
+    ptr = _sem_pointer(sem_addr)
+    ctx.block(ctx.Wait(lambda: ptr.cpp_getitem(0) == wrap_u32(val),
+                       lambda: f"noc_semaphore_wait(0x{ptr.address:x}, {val}): value is {ptr.cpp_getitem(0)}"))
+
+
+@API.function("noc_semaphore_wait_min", groups={DATAFLOW}, header=DF_H)
+def noc_semaphore_wait_min(sem_addr, val):
+    ptr = _sem_pointer(sem_addr)
+    ctx.block(ctx.Wait(lambda: ptr.cpp_getitem(0) >= wrap_u32(val),
+                       lambda: f"noc_semaphore_wait_min(0x{ptr.address:x}, {val}): value is {ptr.cpp_getitem(0)}"))
+
+
+@API.function("noc_semaphore_set", groups={DATAFLOW}, header=DF_H)
+def noc_semaphore_set(sem_addr, val):
+    _sem_pointer(sem_addr).cpp_setitem(0, val)
+
+
+@API.function("noc_semaphore_inc", groups={DATAFLOW}, header=DF_H, template_args=(0, 1))
+def noc_semaphore_inc(targs, addr, incr, noc_id=0, vc=0):
+    """Remote atomic add on a semaphore word (lands at once: the model has no atomic reordering)."""
+    memory, offset, core = _resolve(addr, 4, "noc_semaphore_inc")
+    if core is None or not arch.SEMAPHORE_BASE <= offset < arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+        raise violation("semaphore", f"noc_semaphore_inc on 0x{offset:x}, which is not a semaphore")
+    word = memory[offset:offset + 4].view("<u4")
+    word[0] = (int(word[0]) + int(incr)) & 0xFFFF_FFFF
+
+
+@API.function("noc_async_atomic_barrier", groups={DATAFLOW}, header=DF_H)
+def noc_async_atomic_barrier(noc_idx=0):
+    return None
+
+
+# ----- multicast ----------------------------------------------------------------------------------------------
+
+_MCAST_START_X, _MCAST_START_Y = 48, 54
+
+
+@API.function("get_noc_multicast_addr", groups={DATAFLOW}, header="internal/dataflow/dataflow_api_addrgen.h")
+def get_noc_multicast_addr(noc_x_start, noc_y_start, noc_x_end, noc_y_end, addr, noc=0):
+    return ((int(noc_x_start) << _MCAST_START_X) | (int(noc_y_start) << _MCAST_START_Y)
+            | noc_xy_addr(int(noc_x_end), int(noc_y_end), wrap_u32(addr)))
+
+
+def _mcast_cores(mcast_addr: int, num_dests, loopback: bool, what: str):
+    """The destination cores of a multicast, checked against the grid and against num_dests."""
+    xe, ye, address = split_noc_addr(mcast_addr)
+    xs, ys = (mcast_addr >> _MCAST_START_X) & 0x3F, (mcast_addr >> _MCAST_START_Y) & 0x3F
+    if xs > xe or ys > ye:
+        raise violation("noc-bounds", f"{what} rectangle ({xs},{ys})-({xe},{ye}) has its start after its end")
+    device, me = ctx.device(), ctx.core()
+    cores = [device.core_at_virtual(x, y) for y in range(ys, ye + 1) for x in range(xs, xe + 1)]
+    targets = [c for c in cores if loopback or c is not me]
+    if int(num_dests) != len(targets):
+        raise violation("noc-bounds", f"{what} to ({xs},{ys})-({xe},{ye}) reaches {len(targets)} core(s) "
+                                      f"{'including' if loopback else 'besides'} the sender, but num_dests is "
+                                      f"{int(num_dests)}")
+    if not targets:
+        raise violation("noc-bounds", f"{what} has no destination besides the sender")
+    running = ctx.kernel().program.cores()
+    for c in targets:
+        if (c.x, c.y) not in running:
+            raise violation("noc-bounds", f"{what} reaches {c.label}, which runs no kernel of this program")
+    return targets, address
+
+
+def _multicast(src_local_l1_addr, dst_noc_addr_multicast, size, num_dests, loopback: bool, what: str) -> None:
+    src, size = wrap_u32(src_local_l1_addr), wrap_u32(size)
+    _check_source(src, size, what)
+    targets, address = _mcast_cores(dst_noc_addr_multicast, num_dests, loopback, what)
+    dests = []
+    for core in targets:
+        core.check_l1(address, size, what)
+        _check_remote_landing(core, address, size, what)
+        dests.append((core.l1, address, core))
+    _track(NocTransfer("write", current_cpp_location(), size, dests, src_core=ctx.core(), src_addr=src))
+
+
+@API.function("noc_async_write_multicast", groups={DATAFLOW}, header=DF_H, template_args=(0, 1))
+def noc_async_write_multicast(targs, src_local_l1_addr, dst_noc_addr_multicast, size, num_dests, linked=False,
+                              noc=0, vc=0):
+    _multicast(src_local_l1_addr, dst_noc_addr_multicast, size, num_dests, False, "noc_async_write_multicast")
+
+
+@API.function("noc_async_write_multicast_loopback_src", groups={DATAFLOW}, header=DF_H)
+def noc_async_write_multicast_loopback_src(src_local_l1_addr, dst_noc_addr_multicast, size, num_dests,
+                                           linked=False, noc=0):
+    _multicast(src_local_l1_addr, dst_noc_addr_multicast, size, num_dests, True,
+               "noc_async_write_multicast_loopback_src")
+
+
+def _semaphore_multicast(src_local_l1_addr, dst_noc_addr_multicast, num_dests, loopback: bool, what: str) -> None:
+    """Semaphore writes travel behind this thread's earlier writes on the same NoC, so those land first."""
+    _retire(("write",))
+    src = wrap_u32(src_local_l1_addr)
+    value = L1Pointer(ctx.core(), src, "uint32_t").cpp_getitem(0)
+    targets, address = _mcast_cores(dst_noc_addr_multicast, num_dests, loopback, what)
+    if not arch.SEMAPHORE_BASE <= address < arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+        raise violation("semaphore", f"{what} to 0x{address:x}, which is not a semaphore")
+    for core in targets:
+        core.l1[address:address + 4] = np.array([value], dtype="<u4").view(np.uint8)
+
+
+@API.function("noc_semaphore_set_multicast", groups={DATAFLOW}, header=DF_H)
+def noc_semaphore_set_multicast(src_local_l1_addr, dst_noc_addr_multicast, num_dests, linked=False, noc=0, vc=0):
+    _semaphore_multicast(src_local_l1_addr, dst_noc_addr_multicast, num_dests, False, "noc_semaphore_set_multicast")
+
+
+@API.function("noc_semaphore_set_multicast_loopback_src", groups={DATAFLOW}, header=DF_H)
+def noc_semaphore_set_multicast_loopback_src(src_local_l1_addr, dst_noc_addr_multicast, num_dests, linked=False,
+                                             noc=0):
+    _semaphore_multicast(src_local_l1_addr, dst_noc_addr_multicast, num_dests, True,
+                         "noc_semaphore_set_multicast_loopback_src")

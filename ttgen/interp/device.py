@@ -160,24 +160,38 @@ class CircularBuffer:
 
 @dataclass
 class NocTransfer:
-    """One issued NoC transaction that has not completed yet."""
+    """One issued NoC transaction that has not completed yet.
 
-    kind: str  # "read" (into this core's L1) or "write" (from this core's L1)
-    core: "Core"
-    l1_address: int  # destination for reads, source for writes
-    size: int
+    Reads capture their source bytes at issue; writes read their L1 source when they complete. Either way the
+    bytes land in every destination (one for unicast, several for multicast) only at completion.
+    """
+
+    kind: str  # "read" or "write": which barrier retires it
     issued_at: Location | None
-    data: np.ndarray | None = None  # reads: the bytes that will land
-    sink: object = None  # writes: callable(bytes) that delivers the data at completion
+    size: int
+    dests: list[tuple[np.ndarray, int, "Core | None"]]  # (memory, offset, the core when it is an L1)
+    payload: np.ndarray | None = None  # reads: the bytes that will land
+    src_core: "Core | None" = None  # writes: where the bytes come from
+    src_addr: int = 0
 
-    def overlaps(self, address: int, end: int) -> bool:
-        return self.l1_address < end and address < self.l1_address + self.size
+    def into(self, core: "Core", address: int, end: int) -> bool:
+        return any(c is core and off < end and address < off + self.size for _, off, c in self.dests)
+
+    def out_of(self, core: "Core", address: int, end: int) -> bool:
+        return self.src_core is core and self.src_addr < end and address < self.src_addr + self.size
+
+    def cores(self) -> list["Core"]:
+        touched = [c for _, _, c in self.dests if c is not None]
+        return touched + ([self.src_core] if self.src_core is not None else [])
 
     def complete(self) -> None:
-        if self.kind == "read":
-            self.core.l1[self.l1_address:self.l1_address + self.size] = self.data
-        else:
-            self.sink(self.core.l1[self.l1_address:self.l1_address + self.size].copy())
+        data = self.payload if self.payload is not None else \
+            self.src_core.l1[self.src_addr:self.src_addr + self.size].copy()
+        for memory, offset, _ in self.dests:
+            memory[offset:offset + self.size] = data
+        for core in set(self.cores()):
+            if self in core.in_flight:
+                core.in_flight.remove(self)
 
 
 # ----- cores -------------------------------------------------------------------------------------------------
@@ -215,19 +229,23 @@ class Core:
         return None
 
     def check_l1(self, address: int, size: int, what: str) -> None:
+        if arch.SEMAPHORE_BASE <= address and address + size <= arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+            return  # the semaphore words of the kernel-config region
         if address < arch.L1_UNRESERVED_BASE or address + size > arch.L1_SIZE:
             raise violation("noc-bounds", f"{what} touches L1 0x{address:x}..0x{address + size:x} of {self.label}, "
                                           f"outside the usable L1 0x{arch.L1_UNRESERVED_BASE:x}..0x{arch.L1_SIZE:x}")
 
     def pending_into(self, address: int, end: int) -> NocTransfer | None:
+        """A transfer still in flight whose bytes will land in [address, end) of this core's L1."""
         for t in self.in_flight:
-            if t.kind == "read" and t.overlaps(address, end):
+            if t.into(self, address, end):
                 return t
         return None
 
     def pending_out_of(self, address: int, end: int) -> NocTransfer | None:
+        """A transfer still in flight that will read its bytes from [address, end) of this core's L1."""
         for t in self.in_flight:
-            if t.kind == "write" and t.overlaps(address, end):
+            if t.out_of(self, address, end):
                 return t
         return None
 

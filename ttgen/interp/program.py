@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+
+import numpy as np
 from .. import arch
 from ..errors import Location
 from ..numerics.formats import DataFormat
 from .checks import Violation
 from .cpp import CompiledFile
-from .device import CircularBuffer, Device, align
+from .device import POISON, CircularBuffer, Device, align
 from .scheduler import Budget, KernelThread, Scheduler
 
 Coord = tuple[int, int]
@@ -49,6 +51,7 @@ class KernelInstance:
     spec: KernelSpec
     core: Coord
     device: Device
+    program: "ProgramModel"
 
     @property
     def args(self) -> list[int]:
@@ -82,6 +85,10 @@ class ProgramModel:
     semaphores: list[SemaphoreConfig] = field(default_factory=list)
     launched: bool = False
 
+    def cores(self) -> set[Coord]:
+        """Every core that runs a kernel of this program."""
+        return {c for k in self.kernels for c in k.cores}
+
 
 def _place_cbs(program: ProgramModel, device: Device) -> None:
     """Allocate every CB at the same L1 address on all its cores, in creation order (as tt-metal does)."""
@@ -106,6 +113,8 @@ def _place_cbs(program: ProgramModel, device: Device) -> None:
                     raise Violation("cb-config", f"CB c_{index}: total size {config.total_size} B is not a whole "
                                                  f"number of {page} B pages", config.created_at)
                 core.cbs[index] = CircularBuffer(index, fmt, page, config.total_size, address)
+                # Never-written CB pages read as NaN, so data consumed before it arrives shows in the output.
+                core.l1[address:end] = POISON
         next_address = end
 
 
@@ -138,13 +147,16 @@ def launch(program: ProgramModel, device: Device, seed: int | None = None, budge
     _place_cbs(program, device)
     _check_processors(program)
     for sem_id, sem in enumerate(program.semaphores):
+        address = arch.SEMAPHORE_BASE + sem_id * arch.L1_ALIGNMENT
         for coord in sem.cores:
-            device.core(*coord).semaphores[sem_id] = sem.initial_value
+            core = device.core(*coord)
+            core.semaphores[sem_id] = sem.initial_value
+            core.l1[address:address + 4] = np.array([sem.initial_value], dtype="<u4").view(np.uint8)
     threads = []
     for coord in sorted({c for k in program.kernels for c in k.cores}, key=lambda c: (c[1], c[0])):
         for kernel in program.kernels:
             if coord in kernel.cores:
-                instance = KernelInstance(kernel, coord, device)
+                instance = KernelInstance(kernel, coord, device, program)
                 body = kernel.compiled.entry("kernel_main")
                 threads.append(KernelThread(instance.label, device.core(*coord), instance, body))
     scheduler = Scheduler(threads, budget, seed, on_thread_exit=_thread_exit)
