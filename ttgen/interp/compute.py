@@ -180,9 +180,13 @@ def _unpack(cb_id, itile, call: str) -> np.ndarray:
 
 # ----- hardware start-up and inits ---------------------------------------------------------------------------
 
-def _configure(st: ComputeState, icb0, icb1, ocb, call: str) -> None:
+def _configure(st: ComputeState, icb0, icb1, ocb, call: str, src_order: str = "Regular") -> None:
+    """Hardware start-up: the unpacker's source A/B formats (in operand order, or reversed for matmul) and the
+    packer's output format."""
     st.hw_configured = True
-    st.unpack_formats = (_fmt(icb0).name, _fmt(icb1).name)
+    st.src_order = src_order
+    a, b = (icb1, icb0) if src_order == "Reverse" else (icb0, icb1)
+    st.unpack_formats = (_fmt(a).name, _fmt(b).name)
     st.pack_format = _fmt(ocb).name
 
 
@@ -198,8 +202,7 @@ def compute_kernel_hw_startup(targs, icb0, icb1, ocb=None):
                                          "API call")
     if ocb is None:
         icb1, ocb = icb0, icb1
-    st.src_order = targs[0] if targs else "Regular"
-    _configure(st, icb0, icb1, ocb, "compute_kernel_hw_startup")
+    _configure(st, icb0, icb1, ocb, "compute_kernel_hw_startup", targs[0] if targs else "Regular")
 
 
 EB_H = "api/compute/eltwise_binary.h"
@@ -350,6 +353,7 @@ def copy_tile_to_dst_init_short(cbid, transpose=0):
 def copy_tile(in_cb_id, in_tile_index, dst_tile_index):
     st = _state()
     _require_math(st, ("copy", int(in_cb_id)), "copy_tile", f"copy_tile_init(c_{int(in_cb_id)})")
+    _check_formats(st, (in_cb_id,), "copy_tile")  # the datacopy unpacks to source A
     slot = _math_slot(st, dst_tile_index, "copy_tile")
     _write_dst(st, slot, _unpack(in_cb_id, in_tile_index, "copy_tile"))
 
@@ -366,6 +370,7 @@ def matmul_init(in0_cb_id, in1_cb_id, transpose=0):
     if st.src_order != "Reverse" and _fmt(in0_cb_id) != _fmt(in1_cb_id):
         raise violation("init-mismatch", "matmul_init needs compute_kernel_hw_startup<SrcOrder::Reverse>(in0, in1, "
                                          "out) when in0 and in1 have different formats")
+    _check_formats(st, (in1_cb_id, in0_cb_id), "matmul_init")
     st.math = ("matmul", (int(in0_cb_id), int(in1_cb_id)), bool(transpose))
 
 
@@ -373,8 +378,7 @@ def matmul_init(in0_cb_id, in1_cb_id, transpose=0):
                                                            "matmul_init")
 def mm_init(in0_cb_id, in1_cb_id, out_cb_id, transpose=0):
     st = _state()
-    _configure(st, in0_cb_id, in1_cb_id, out_cb_id, "mm_init")
-    st.src_order = "Reverse"
+    _configure(st, in0_cb_id, in1_cb_id, out_cb_id, "mm_init", "Reverse")
     st.math = ("matmul", (int(in0_cb_id), int(in1_cb_id)), bool(transpose))
 
 
@@ -387,7 +391,7 @@ def matmul_tiles(in0_cb_id, in1_cb_id, in0_tile_index, in1_tile_index, idst):
     if st.math[1] != cbs:
         raise violation("init-mismatch", f"matmul_tiles(c_{cbs[0]}, c_{cbs[1]}) does not match the last "
                                          f"{_describe_math(st.math)}")
-    _check_formats(st, (in1_cb_id, in0_cb_id) if st.src_order == "Reverse" else cbs, "matmul_tiles")
+    _check_formats(st, (in1_cb_id, in0_cb_id), "matmul_tiles")  # matmul unpacks in1 to source A
     slot = _math_slot(st, idst, "matmul_tiles")
     a = _unpack(in0_cb_id, in0_tile_index, "matmul_tiles")
     b = _unpack(in1_cb_id, in1_tile_index, "matmul_tiles")
@@ -435,6 +439,18 @@ def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
 def pack_reconfig_data_format(a, b=None):
     st = _state()
     st.pack_format = _fmt(a if b is None else b).name
+
+
+@API.function("reconfig_data_format_srca", groups=C, header="api/compute/reconfig_data_format.h", args=(1, 2))
+def reconfig_data_format_srca(a, b=None):
+    st = _state()
+    st.unpack_formats = (_fmt(a if b is None else b).name, st.unpack_formats[1])
+
+
+@API.function("reconfig_data_format_srcb", groups=C, header="api/compute/reconfig_data_format.h", args=(1, 2))
+def reconfig_data_format_srcb(a, b=None):
+    st = _state()
+    st.unpack_formats = (st.unpack_formats[0], _fmt(a if b is None else b).name)
 
 
 @API.function("reconfig_data_format", groups=C, header="api/compute/reconfig_data_format.h", args=(2, 4))

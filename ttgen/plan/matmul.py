@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sympy
 
+from dataclasses import dataclass
+
 from .. import expression as ex
-from ..spec import Spec
+from ..spec import Spec, TensorSpec
 from . import resources as res
 from .common import base_context, io_files, kernel_names, numerics, tensor_context
 from .cpp_expr import cxx, symbols
@@ -36,8 +38,18 @@ def _operands(spec: Spec) -> tuple[str, str]:
     return tree.left.name, tree.right.name
 
 
-def plan_matmul(spec: Spec) -> Plan:
-    res.reject_unused_schedule(spec, SCHEDULE_KEYS)
+@dataclass(frozen=True)
+class MatmulShape:
+    a: TensorSpec
+    b: TensorSpec
+    c: TensorSpec
+    mt: int
+    kt: int
+    nt: int
+
+
+def matmul_shape(spec: Spec) -> MatmulShape:
+    """Validate a two-operand product C = A @ B of 2-D tile-multiple tensors."""
     a_name, b_name = _operands(spec)
     if spec.compute.get("transpose_b") or spec.compute.get("scales"):
         raise spec.error("transpose_b and scales are not supported by this template set yet", "compute")
@@ -48,17 +60,29 @@ def plan_matmul(spec: Spec) -> Plan:
     for t in (a, b, c):
         if len(t.dims) != 2:
             raise spec.error("matmul operands are 2-D (batched matmul is not supported yet)", t.group, t.name, "shape")
-    ta, tb, tc = res.tiling(spec, a), res.tiling(spec, b), res.tiling(spec, c)
+    ta, tb = res.tiling(spec, a), res.tiling(spec, b)
+    res.tiling(spec, c)
     if a.dims[1] != b.dims[0]:
         raise spec.error(f"inner dimensions differ: {a.name} is {a.dims[0]}x{a.dims[1]}, {b.name} is "
                          f"{b.dims[0]}x{b.dims[1]}", "inputs", b.name, "shape")
     if c.dims != (a.dims[0], b.dims[1]):
         raise spec.error(f"output must be {a.dims[0]}x{b.dims[1]}", "outputs", c.name, "shape")
-    fa, fb = res.tile_format(spec, a), res.tile_format(spec, b)
     res.check_dram(spec, [a, b, c])
+    return MatmulShape(a, b, c, ta.row_tiles, ta.col_tiles, tb.col_tiles)
+
+
+def plan_matmul(spec: Spec) -> Plan:
+    if spec.schedule.block:
+        from .matmul_blocked import plan_matmul_blocked  # K-blocked variant with subblocks and partials
+
+        return plan_matmul_blocked(spec)
+    res.reject_unused_schedule(spec, SCHEDULE_KEYS)
+    shape = matmul_shape(spec)
+    a, b, c = shape.a, shape.b, shape.c
+    mt, kt, nt = shape.mt, shape.kt, shape.nt
+    fa, fb = res.tile_format(spec, a), res.tile_format(spec, b)
     res.check_dst(spec, 1, "one output tile")
     grid = res.core_grid(spec)
-    mt, kt, nt = ta.row_tiles, ta.col_tiles, tb.col_tiles
     split = res.split_work(mt * nt, grid)
 
     cbs = [
