@@ -81,9 +81,20 @@ def _matmul(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
     return {out_name: Golden(exact, bound)}
 
 
+def _gemv(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
+    tree = expression.parse(meta["compute"]["expression"], set(meta["inputs"]))
+    (out_name, out), = meta["outputs"].items()
+    a, x = inputs[tree.left.name].astype(np.float64), inputs[tree.right.name].astype(np.float64)
+    k_tiles = a.shape[-1] // 32
+    dst_ulp = 2.0**-23 if meta["numerics"]["fp32_accumulation"] else 2.0**-8
+    bound = (dst_ulp * k_tiles + RTOL[out["dtype"]]) * (np.abs(a) @ np.abs(x)) + ATOL
+    return {out_name: Golden(a @ x, bound)}
+
+
 REFERENCES: dict[str, Callable[[dict, dict[str, np.ndarray]], dict[str, Golden]]] = {
     "elementwise": _elementwise,
     "matmul": _matmul,
+    "gemv": _gemv,
 }
 
 

@@ -521,6 +521,8 @@ class Compiler:
         return out
 
     def _declare_one(self, node: Node, type_node: Node, declarator: Node) -> list[ast.stmt]:
+        if declarator.type == "function_declarator" and self.fn is not None:
+            return self._constructed_from_names(node, type_node, declarator)
         value_node = None
         target = declarator
         if declarator.type == "init_declarator":
@@ -550,6 +552,21 @@ class Compiler:
         if value_node is None and isinstance(value, ast.Constant) and value.value is None:
             return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], value), node)]  # uninitialised: no conversion
         return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)]
+
+    def _constructed_from_names(self, node: Node, type_node: Node, declarator: Node) -> list[ast.stmt]:
+        """`std::vector<T> v(n);` parses like a function declaration; in a function body, when every
+        "parameter" is a bare name that is not a type, C++ reads it as a variable built from those names."""
+        args = []
+        for param in declarator.child_by_field_name("parameters").named_children:
+            type_child = param.child_by_field_name("type")
+            if param.type != "parameter_declaration" or param.child_by_field_name("declarator") is not None \
+                    or type_child is None or type_child.type != "type_identifier":
+                raise self.unsupported(node, "function declaration inside a function")
+            args.append(self._e_identifier(type_child))
+        entry, targs = self._class_type(type_node)
+        value = self._make(entry, targs, args, [], node)
+        var = self.fn.declare(self._declarator_name(declarator.child_by_field_name("declarator")), None)
+        return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], value), node)]
 
     def _class_type(self, type_node: Node) -> tuple[ApiEntry, list[ast.expr]]:
         """Resolve a class type name (possibly a template) to its API entry and template arguments."""

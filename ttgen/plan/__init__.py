@@ -7,12 +7,14 @@ from typing import Callable
 
 from ..spec import Spec
 from .elementwise import plan_elementwise
+from .gemv import plan_gemv
 from .matmul import plan_matmul
 from .model import CBPlan, OutputFile, Plan
 
 PLANNERS: dict[str, Callable[[Spec], Plan]] = {
     "elementwise": plan_elementwise,
     "matmul": plan_matmul,
+    "gemv": plan_gemv,
 }
 
 
