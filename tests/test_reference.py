@@ -48,11 +48,23 @@ def test_nan_is_never_within_tolerance():
     assert not reference.compare("C", out, gold).ok
 
 
-def test_matmul_bound_grows_with_k():
+def test_matmul_bound_follows_the_running_sums():
     meta = dict(META, pattern="matmul", compute={"expression": "A @ B"},
                 inputs={"A": {"shape": [32, 256], "dtype": "bfloat16"}, "B": {"shape": [256, 32], "dtype": "bfloat16"}},
                 outputs={"C": {"shape": [32, 32], "dtype": "bfloat16"}})
     inputs = reference.make_inputs(meta, 0)
     gold = reference.golden(meta, inputs)["C"]
-    magnitude = np.abs(inputs["A"].astype(np.float64)) @ np.abs(inputs["B"].astype(np.float64))
-    assert np.allclose(gold.bound, (8 * 2.0**-8 + 2.0**-8) * magnitude + reference.ATOL)
+    a, b = inputs["A"].astype(np.float64), inputs["B"].astype(np.float64)
+    running = sum(np.abs(a[:, :k] @ b[:k]) for k in range(32, 257, 32))
+    assert np.allclose(gold.bound, 2 * 2.0**-8 * running + 2.0**-8 * np.abs(a @ b) + reference.ATOL)
+
+
+def test_matmul_bound_catches_a_lost_k_tile():
+    meta = dict(META, pattern="matmul", compute={"expression": "A @ B"},
+                inputs={"A": {"shape": [64, 2048], "dtype": "bfloat16"}, "B": {"shape": [2048, 64], "dtype": "bfloat16"}},
+                outputs={"C": {"shape": [64, 64], "dtype": "bfloat16"}})
+    inputs = reference.make_inputs(meta, 0)
+    gold = reference.golden(meta, inputs)["C"]
+    a, b = inputs["A"].astype(np.float64), inputs["B"].astype(np.float64)
+    missing_one_tile = a[:, 32:] @ b[32:]
+    assert not reference.compare("C", missing_one_tile, gold).ok

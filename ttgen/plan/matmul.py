@@ -72,6 +72,10 @@ def matmul_shape(spec: Spec) -> MatmulShape:
 
 
 def plan_matmul(spec: Spec) -> Plan:
+    if spec.schedule.split_k:
+        from .splitk import plan_splitk  # K split over cores, partials reduced by a second program or by owners
+
+        return plan_splitk(spec)
     if spec.schedule.block:
         from .matmul_blocked import plan_matmul_blocked  # K-blocked variant with subblocks and partials
 
