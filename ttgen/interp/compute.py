@@ -54,6 +54,7 @@ class ComputeState:
     pack_format: str | None = None  # format the packer is configured for
     math: tuple | None = None  # what the last *_init configured the math engine for
     sfpu: str | None = None  # which SFPU op the last <op>_tile_init configured
+    pack_mask: str | None = None  # reduce_init's packer edge mask ("row", "col", "scalar") until reduce_uninit
 
     def __post_init__(self):
         self.dst = np.zeros((arch.DST_TILES[("full", False)], 32, 32), dtype=np.float32)
@@ -160,7 +161,13 @@ def _write_dst(st: ComputeState, idst: int, values: np.ndarray) -> None:
 
 # ----- unpack -------------------------------------------------------------------------------------------------
 
-def _unpack(cb_id, itile, call: str) -> np.ndarray:
+def _unpack(cb_id, itile, call: str, to_dest: bool = False) -> np.ndarray:
+    """Read tile `itile` of a CB's waited window as the unpacker delivers it.
+
+    Source registers hold at most 19 bits: Float32 data reaches the FPU as TF32 (truncated, the 13 low mantissa
+    bits dropped) when DST is 32-bit, and as bf16 (truncated) otherwise. Only copy-style unpacks of a CB marked
+    UnpackToDestFp32 put full Float32 values into DST.
+    """
     cb = ctx.core().cb(cb_id)
     itile = int(itile)
     if cb.consumer is not ctx.thread() or not 0 <= itile < cb.waited:
@@ -175,7 +182,13 @@ def _unpack(cb_id, itile, call: str) -> np.ndarray:
     if pending is not None:
         raise violation("race", f"{call} reads CB {cb.name} while the NoC read issued at {pending.issued_at} into it "
                                 "has not completed")
-    return decode_tile(core.l1[address:address + cb.page_size], cb.fmt)
+    tile = decode_tile(core.l1[address:address + cb.page_size], cb.fmt)
+    if cb.fmt.name == "float32":
+        spec = ctx.kernel().spec
+        if not (to_dest and spec.fp32_dest_acc_en and cb.index in spec.unpack_to_dest_fp32):
+            keep = 0xFFFF_E000 if spec.fp32_dest_acc_en else 0xFFFF_0000
+            tile = (tile.view(np.uint32) & np.uint32(keep)).view(np.float32)
+    return tile
 
 
 # ----- hardware start-up and inits ---------------------------------------------------------------------------
@@ -221,10 +234,16 @@ def _require_configured(st: ComputeState, call: str) -> None:
                                         "(or binary_op_init_common) at the start of the kernel")
 
 
+def _set_math(st: ComputeState, math: tuple) -> None:
+    """A non-reduce init also reprograms the packer, which clears reduce's edge masks."""
+    st.math = math
+    st.pack_mask = None
+
+
 def _binary_init(op: str, icb0, icb1, call: str) -> None:
     st = _state()
     _require_configured(st, call)
-    st.math = ("binary", op, (int(icb0), int(icb1)))
+    _set_math(st, ("binary", op, (int(icb0), int(icb1))))
 
 
 @API.function("add_tiles_init", groups=C, header=EB_H)
@@ -305,7 +324,7 @@ def binary_dest_reuse_tiles_init(targs, icb0):
     st = _state()
     _require_configured(st, "binary_dest_reuse_tiles_init")
     op, reuse = _reuse_targs(targs)
-    st.math = ("reuse", op, reuse, int(icb0))
+    _set_math(st, ("reuse", op, reuse, int(icb0)))
 
 
 def _reuse_targs(targs) -> tuple[str, str]:
@@ -341,7 +360,7 @@ TM_H = "api/compute/tile_move_copy.h"
 def copy_tile_init(cbid):
     st = _state()
     _require_configured(st, "copy_tile_init")
-    st.math = ("copy", int(cbid))
+    _set_math(st, ("copy", int(cbid)))
 
 
 @API.function("copy_tile_to_dst_init_short", groups=C, header=TM_H)
@@ -355,7 +374,7 @@ def copy_tile(in_cb_id, in_tile_index, dst_tile_index):
     _require_math(st, ("copy", int(in_cb_id)), "copy_tile", f"copy_tile_init(c_{int(in_cb_id)})")
     _check_formats(st, (in_cb_id,), "copy_tile")  # the datacopy unpacks to source A
     slot = _math_slot(st, dst_tile_index, "copy_tile")
-    _write_dst(st, slot, _unpack(in_cb_id, in_tile_index, "copy_tile"))
+    _write_dst(st, slot, _unpack(in_cb_id, in_tile_index, "copy_tile", to_dest=True))
 
 
 # ----- matmul ------------------------------------------------------------------------------------------------
@@ -371,7 +390,7 @@ def matmul_init(in0_cb_id, in1_cb_id, transpose=0):
         raise violation("init-mismatch", "matmul_init needs compute_kernel_hw_startup<SrcOrder::Reverse>(in0, in1, "
                                          "out) when in0 and in1 have different formats")
     _check_formats(st, (in1_cb_id, in0_cb_id), "matmul_init")
-    st.math = ("matmul", (int(in0_cb_id), int(in1_cb_id)), bool(transpose))
+    _set_math(st, ("matmul", (int(in0_cb_id), int(in1_cb_id)), bool(transpose)))
 
 
 @API.function("mm_init", groups=C, header=MM_H, deprecated="use compute_kernel_hw_startup<SrcOrder::Reverse> and "
@@ -430,7 +449,8 @@ def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
         raise violation("cb-config", f"CB {cb.name} has {cb.page_size} B pages but a {cb.fmt.metal_name} tile is "
                                      f"{cb.fmt.tile_bytes} B")
     address = cb.page_address(cb.wr + position)
-    ctx.core().l1[address:address + cb.page_size] = np.frombuffer(encode_tile(st.dst[slot], cb.fmt), dtype=np.uint8)
+    tile = st.dst[slot] if st.pack_mask is None else st.dst[slot] * REDUCE_RESULT_MASK[st.pack_mask]
+    ctx.core().l1[address:address + cb.page_size] = np.frombuffer(encode_tile(tile, cb.fmt), dtype=np.uint8)
     if not out_of_order:
         cb.packed += 1
 
@@ -464,6 +484,13 @@ def reconfig_data_format(a, b, c=None, d=None):
 
 SFPU_OPS = {
     "exp": ("api/compute/eltwise_unary/exp.h", np.exp),
+    "recip": ("api/compute/eltwise_unary/recip.h", lambda x: np.float32(1.0) / x),
+    "sqrt": ("api/compute/eltwise_unary/sqrt.h", np.sqrt),
+    "rsqrt": ("api/compute/eltwise_unary/rsqrt.h", lambda x: np.float32(1.0) / np.sqrt(x)),
+    "sigmoid": ("api/compute/compute_kernel_api.h", lambda x: np.float32(1.0) / (np.float32(1.0) + np.exp(-x))),
+    "silu": ("api/compute/compute_kernel_api.h", lambda x: x / (np.float32(1.0) + np.exp(-x))),
+    "tanh": ("api/compute/compute_kernel_api.h", np.tanh),
+    "log": ("api/compute/compute_kernel_api.h", np.log),
     "relu": ("api/compute/eltwise_unary/relu.h", lambda x: np.maximum(x, 0.0)),
     "negative": ("api/compute/eltwise_unary/negative.h", np.negative),
     "abs": ("api/compute/compute_kernel_api.h", np.abs),
@@ -500,9 +527,277 @@ for _name, (_header, _fn) in SFPU_OPS.items():
 def init_sfpu(icb, ocb):
     st = _state()
     _configure(st, icb, icb, ocb, "init_sfpu")
-    st.math = ("copy", int(icb))
+    _set_math(st, ("copy", int(icb)))
 
 
 @API.function("unary_op_init_common", groups=C, header="api/compute/eltwise_unary/eltwise_unary.h")
 def unary_op_init_common(icb, ocb):
     init_sfpu(icb, ocb)
+
+
+# ----- reduce (api/compute/reduce.h) -------------------------------------------------------------------------
+
+API.constants("ckernel::PoolType", {"SUM": "sum", "AVG": "avg", "MAX": "max", "MIN": "min"}, groups=C,
+              header="tt-llk llk_defs.h")
+API.constants("ckernel::ReduceDim", {"REDUCE_ROW": "row", "REDUCE_COL": "col", "REDUCE_SCALAR": "scalar"}, groups=C,
+              header="tt-llk llk_defs.h")
+
+# What reduce leaves in a packed tile: column 0 (ROW), row 0 (COL) or [0, 0] (SCALAR); the packer's edge masks
+# zero every other datum until reduce_uninit or another op's init.
+REDUCE_RESULT_MASK = {"row": np.zeros((32, 32), np.float32), "col": np.zeros((32, 32), np.float32),
+                      "scalar": np.zeros((32, 32), np.float32)}
+REDUCE_RESULT_MASK["row"][:, 0] = 1
+REDUCE_RESULT_MASK["col"][0, :] = 1
+REDUCE_RESULT_MASK["scalar"][0, 0] = 1
+
+_ROWS, _COLS = np.indices((32, 32))
+
+
+def _scaler_weights(scaler: np.ndarray, dim: str) -> np.ndarray:
+    """The scaler element applied to each data element: row 0 of the scaler face matching the data's face,
+    indexed by the data's position along the reduced axis inside its face (compute-facts §1.6)."""
+    face_row = 16 * (_ROWS >= 16)
+    face_col = 16 * (_COLS >= 16)
+    along = _COLS % 16 if dim in ("row", "scalar") else _ROWS % 16
+    return scaler[face_row, face_col + along]
+
+
+def _pow2_of(values: np.ndarray) -> np.ndarray:
+    """GMPOOL scales by the scaler's exponent only: 2^floor(log2|s|)."""
+    with np.errstate(divide="ignore"):
+        return np.where(values == 0, 0.0, np.exp2(np.floor(np.log2(np.abs(values))))).astype(np.float32)
+
+
+@API.function("reduce_init", groups=C, header="api/compute/reduce.h", template_args=(2, 2))
+def reduce_init(targs, icb, icb_scaler, ocb):
+    st = _state()
+    _require_configured(st, "reduce_init")
+    pool, dim = targs
+    if pool == "min":
+        raise violation("init-mismatch", "reduce_tile has no MIN: compute -MAX(-x)")
+    st.math = ("reduce", pool, dim, (int(icb), int(icb_scaler)))
+    st.pack_mask = dim
+    st.pack_format = _fmt(ocb).name
+
+
+@API.function("reduce_uninit", groups=C, header="api/compute/reduce.h", args=(0, 1))
+def reduce_uninit(icb=0):
+    _state().pack_mask = None
+
+
+@API.function("reduce_tile", groups=C, header="api/compute/reduce.h", template_args=(2, 2))
+def reduce_tile(targs, icb, icb_scaler, itile, itile_scaler, idst):
+    pool, dim = targs
+    st = _state()
+    _require_math(st, ("reduce", pool, dim, (int(icb), int(icb_scaler))), "reduce_tile",
+                  f"reduce_init<{pool}, {dim}>(c_{int(icb)}, c_{int(icb_scaler)}, ...)")
+    slot = _math_slot(st, idst, "reduce_tile")
+    data = _unpack(icb, itile, "reduce_tile").astype(np.float64)
+    weights = _scaler_weights(_unpack(icb_scaler, itile_scaler, "reduce_tile"), dim).astype(np.float64)
+    fresh = slot not in st.written
+    current = st.dst[slot].astype(np.float64)
+    out = np.zeros((32, 32), np.float64)
+    axis = {"row": 1, "col": 0, "scalar": None}[dim]
+    if pool == "max":
+        # A DST tile no op wrote since the last release reads as -inf to the max pool.
+        scaled = data * _pow2_of(weights)
+        if dim == "scalar":
+            scaled = scaled * _pow2_of(weights[0, 0])
+        reduced = scaled.max(axis=axis)
+        previous = -np.inf if fresh else current * REDUCE_RESULT_MASK[dim] + (1 - REDUCE_RESULT_MASK[dim]) * -np.inf
+    else:
+        scaled = data * weights
+        if dim == "scalar":
+            scaled = scaled * weights[0, 0]  # the scalar reduce applies the scaler twice
+        reduced = scaled.sum(axis=axis)
+        previous = 0.0 if fresh else current
+    if dim == "row":
+        prev = previous if np.isscalar(previous) else previous[:, 0]
+        out[:, 0] = np.maximum(prev, reduced) if pool == "max" else prev + reduced
+    elif dim == "col":
+        prev = previous if np.isscalar(previous) else previous[0, :]
+        out[0, :] = np.maximum(prev, reduced) if pool == "max" else prev + reduced
+    else:
+        prev = previous if np.isscalar(previous) else previous[0, 0]
+        out[0, 0] = max(prev, reduced) if pool == "max" else prev + reduced
+    _write_dst(st, slot, out.astype(np.float32))
+
+
+# ----- broadcast binary ops (api/compute/bcast.h): only operand B is broadcast --------------------------------------
+
+API.constants("ckernel::BroadcastType", {"NONE": "none", "COL": "cols", "ROW": "rows", "SCALAR": "scalar"},
+              groups=C, header="tt-llk llk_defs.h")
+BC_H = "api/compute/bcast.h"
+
+
+def _broadcast(b: np.ndarray, dim: str, row: int = 0) -> np.ndarray:
+    if dim == "cols":
+        return np.repeat(b[:, :1], 32, axis=1)  # column 0 of B across every column
+    if dim == "rows":
+        return np.repeat(b[row:row + 1, :], 32, axis=0)
+    return np.full((32, 32), b[0, 0], np.float32)
+
+
+def _bcast_init(op: str, dim: str, icb0, icb1, call: str) -> None:
+    st = _state()
+    _require_configured(st, call)
+    _set_math(st, ("bcast", op, dim, (int(icb0), int(icb1))))
+
+
+def _bcast(op: str, dim: str, icb0, icb1, itile0, itile1, idst, row: int = 0) -> None:
+    call = f"{op}_tiles_bcast_{dim}"
+    st = _state()
+    _require_math(st, ("bcast", op, dim, (int(icb0), int(icb1))), call, _BCAST_INIT_NAMES[(op, dim)])
+    _check_formats(st, (icb0, icb1), call)
+    slot = _math_slot(st, idst, call)
+    a = _unpack(icb0, itile0, call)
+    b = _broadcast(_unpack(icb1, itile1, call), dim, int(row))
+    _write_dst(st, slot, _BINARY[op](a, b))
+
+
+# The init names are irregular in the header (compute-facts §2.3).
+_BCAST_INIT_NAMES = {
+    ("add", "rows"): "add_bcast_rows_init_short", ("add", "cols"): "add_bcast_cols_init_short",
+    ("add", "scalar"): "add_bcast_scalar_init_short", ("sub", "rows"): "sub_bcast_rows_init_short",
+    ("sub", "cols"): "sub_bcast_cols_init_short", ("sub", "scalar"): "sub_tiles_bcast_scalar_init_short",
+    ("mul", "rows"): "mul_bcast_rows_init_short", ("mul", "cols"): "mul_bcast_cols_init_short",
+    ("mul", "scalar"): "mul_tiles_bcast_scalar_init_short",
+}
+
+
+def _register_bcast(op: str, dim: str) -> None:
+    init_name = _BCAST_INIT_NAMES[(op, dim)]
+
+    @API.function(init_name, groups=C, header=BC_H)
+    def init(icb0, icb1):
+        _bcast_init(op, dim, icb0, icb1, init_name)
+
+    if dim == "rows":
+        @API.function(f"{op}_tiles_bcast_rows", groups=C, header=BC_H)
+        def call(icb0, icb1, itile0, itile1, idst, bcast_row_idx=0):
+            _bcast(op, dim, icb0, icb1, itile0, itile1, idst, bcast_row_idx)
+    else:
+        @API.function(f"{op}_tiles_bcast_{dim}", groups=C, header=BC_H)
+        def call(icb0, icb1, itile0, itile1, idst):
+            _bcast(op, dim, icb0, icb1, itile0, itile1, idst)
+
+
+for _op in ("add", "sub", "mul"):
+    for _dim in ("rows", "cols", "scalar"):
+        _register_bcast(_op, _dim)
+
+
+@API.function("init_bcast", groups=C, header=BC_H, template_args=(2, 2))
+def init_bcast(targs, icb0, icb1, ocb):
+    st = _state()
+    _configure(st, icb0, icb1, ocb, "init_bcast")
+    op, dim = targs
+    _set_math(st, ("bcast", op, dim, (int(icb0), int(icb1))))
+
+
+@API.function("any_tiles_bcast", groups=C, header=BC_H, template_args=(2, 2))
+def any_tiles_bcast(targs, icb0, icb1, itile0, itile1, idst, bcast_row_idx=0):
+    op, dim = targs
+    _bcast(op, dim, icb0, icb1, itile0, itile1, idst, bcast_row_idx)
+
+
+# ----- SFPU ops on two DST tiles, fill, DST copies, typecast ------------------------------------------------------
+
+_SFPU_BINARY = {
+    "add_binary": ("api/compute/eltwise_binary_sfpu.h", np.add),
+    "sub_binary": ("api/compute/eltwise_binary_sfpu.h", np.subtract),
+    "mul_binary": ("api/compute/eltwise_binary_sfpu.h", np.multiply),
+    "div_binary": ("api/compute/eltwise_binary_sfpu.h", np.divide),
+    "rsub_binary": ("api/compute/eltwise_binary_sfpu.h", lambda a, b: b - a),
+    "binary_max": ("api/compute/binary_max_min.h", np.maximum),
+    "binary_min": ("api/compute/binary_max_min.h", np.minimum),
+}
+
+
+def _sfpu_source(st: ComputeState, idst, call: str) -> np.ndarray:
+    slot = _math_slot(st, idst, call)
+    if slot not in st.written:
+        raise violation("dst-lifecycle", f"{call} reads DST[{slot}], which holds no result in this section")
+    return st.dst[slot]
+
+
+def _register_sfpu_binary(name: str, header: str, fn) -> None:
+    @API.function(f"{name}_tile_init", groups=C, header=header)
+    def init():
+        st = _state()
+        _require_configured(st, f"{name}_tile_init")
+        st.sfpu = name
+
+    @API.function(f"{name}_tile", groups=C, header=header, args=(3, 4))
+    def op(idst0, idst1, odst, vector_mode=None):
+        st = _state()
+        call = f"{name}_tile"
+        if st.sfpu != name:
+            raise violation("init-missing" if st.sfpu is None else "init-mismatch",
+                            f"{call} without {name}_tile_init (SFPU configured for {st.sfpu})")
+        a, b = _sfpu_source(st, idst0, call), _sfpu_source(st, idst1, call)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            _write_dst(st, _math_slot(st, odst, call), fn(a, b))
+
+
+for _name, (_header, _fn) in _SFPU_BINARY.items():
+    _register_sfpu_binary(_name, _header, _fn)
+
+
+@API.function("fill_tile_init", groups=C, header="api/compute/eltwise_unary/fill.h")
+def fill_tile_init():
+    st = _state()
+    _require_configured(st, "fill_tile_init")
+    st.sfpu = "fill"
+
+
+@API.function("fill_tile", groups=C, header="api/compute/eltwise_unary/fill.h")
+def fill_tile(idst, param0):
+    st = _state()
+    if st.sfpu != "fill":
+        raise violation("init-missing", f"fill_tile without fill_tile_init (SFPU configured for {st.sfpu})")
+    _write_dst(st, _math_slot(st, idst, "fill_tile"), np.full((32, 32), float(param0), np.float32))
+
+
+@API.function("copy_dest_values_init", groups=C, header="api/compute/copy_dest_values.h")
+def copy_dest_values_init():
+    st = _state()
+    _require_configured(st, "copy_dest_values_init")
+    st.sfpu = "copy_dest_values"
+
+
+@API.function("copy_dest_values", groups=C, header="api/compute/copy_dest_values.h", template_args=(0, 1))
+def copy_dest_values(targs, idst_in, idst_out):
+    st = _state()
+    if st.sfpu != "copy_dest_values":
+        raise violation("init-missing", "copy_dest_values without copy_dest_values_init")
+    value = _sfpu_source(st, idst_in, "copy_dest_values").copy()
+    _write_dst(st, _math_slot(st, idst_out, "copy_dest_values"), value)
+
+
+# tt::DataFormat values as typecast_tile takes them (tensix_types.h).
+_TYPECAST_FORMATS = {0: "float32", 4: "tf32", 5: "bfloat16", 6: "bfloat8_b", 7: "bfloat4_b"}
+
+
+@API.function("typecast_tile_init", groups=C, header="api/compute/eltwise_unary/typecast.h", template_args=(2, 2))
+def typecast_tile_init(targs):
+    st = _state()
+    _require_configured(st, "typecast_tile_init")
+    st.sfpu = ("typecast", int(targs[0]), int(targs[1]))
+
+
+@API.function("typecast_tile", groups=C, header="api/compute/eltwise_unary/typecast.h", template_args=(2, 2))
+def typecast_tile(targs, idst):
+    st = _state()
+    key = ("typecast", int(targs[0]), int(targs[1]))
+    if st.sfpu != key:
+        raise violation("init-missing" if st.sfpu is None else "init-mismatch",
+                        f"typecast_tile<{key[1]}u, {key[2]}u> without the matching typecast_tile_init")
+    source, target = (_TYPECAST_FORMATS.get(v) for v in key[1:])
+    if source is None or target is None:
+        raise violation("cpp-fault", f"typecast_tile<{key[1]}u, {key[2]}u>: only float formats are modelled")
+    value = _sfpu_source(st, idst, "typecast_tile")
+    if target == "bfloat16":
+        # Round to nearest even in DST, kept as fp32 with the low 16 bits zero.
+        value = value.astype(ml_dtypes.bfloat16).astype(np.float32)
+    _write_dst(st, _math_slot(st, idst, "typecast_tile"), value)

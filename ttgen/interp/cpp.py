@@ -560,9 +560,12 @@ class Compiler:
         for param in declarator.child_by_field_name("parameters").named_children:
             type_child = param.child_by_field_name("type")
             if param.type != "parameter_declaration" or param.child_by_field_name("declarator") is not None \
-                    or type_child is None or type_child.type != "type_identifier":
+                    or type_child is None or type_child.type not in ("type_identifier", "qualified_identifier"):
                 raise self.unsupported(node, "function declaration inside a function")
-            args.append(self._e_identifier(type_child))
+            if type_child.type == "type_identifier":
+                args.append(self._e_identifier(type_child))
+            else:
+                args.append(self._e_qualified_identifier(type_child))
         entry, targs = self._class_type(type_node)
         value = self._make(entry, targs, args, [], node)
         var = self.fn.declare(self._declarator_name(declarator.child_by_field_name("declarator")), None)

@@ -69,6 +69,10 @@ API.constants(TM + "DataMovementProcessor", {"RISCV_0": "RISCV_0", "RISCV_1": "R
               header="tt-metalium/kernel_types.hpp")
 API.constants(TM + "NOC", {"RISCV_0_default": 0, "RISCV_1_default": 1, "NOC_0": 0, "NOC_1": 1}, groups=H,
               header="tt-metalium/kernel_types.hpp")
+API.constants("UnpackToDestMode", {"Default": "Default", "UnpackToDestFp32": "UnpackToDestFp32"}, groups=H,
+              header="tt-metalium/base_types.hpp")
+API.constant("NUM_CIRCULAR_BUFFERS", arch.NUM_CIRCULAR_BUFFERS, groups=H,
+             header="tt-metalium/circular_buffer_constants.h")
 API.constants(TM + "BufferType", {"DRAM": "DRAM", "L1": "L1"}, groups=H, header="tt-metalium/buffer_types.hpp")
 API.constants("tt::constants", {"TILE_HEIGHT": arch.TILE_HEIGHT, "TILE_WIDTH": arch.TILE_WIDTH,
                                 "TILE_HW": arch.TILE_HW}, groups=H, header="tt-metalium/constants.hpp")
@@ -248,6 +252,7 @@ def _vector(targs, count=None, value=None):
 
 API.type("std::vector", _vector, groups=H, header="<vector>", template_args=(1, 2), args=(0, 2), init_list=True)
 API.type("bfloat16", lambda v=0.0: ml_dtypes.bfloat16(float(v)), groups=H, header="tt-metalium/bfloat16.hpp")
+API.type("UnpackToDestMode", lambda v="Default": v, groups=H, header="tt-metalium/base_types.hpp")
 API.type("std::shared_ptr", lambda targs, v=None: v, groups=H, header="<memory>", template_args=(1, 1))
 API.type(TM + "KernelHandle", lambda v=0: wrap_u32(v), groups=H, header="tt-metalium/kernel_types.hpp")
 API.type(TM + "CBHandle", lambda v=0: int(v), groups=H, header="tt-metalium/circular_buffer_config.hpp")
@@ -529,6 +534,8 @@ def create_kernel(program, file_name, core_spec, config):
         spec.fp32_dest_acc_en = bool(config.fp32_dest_acc_en)
         spec.dst_full_sync_en = bool(config.dst_full_sync_en)
         spec.math_approx_mode = bool(config.math_approx_mode)
+        modes = _items(config.unpack_to_dest_mode) if config.unpack_to_dest_mode is not None else []
+        spec.unpack_to_dest_fp32 = frozenset(i for i, mode in enumerate(modes) if mode == "UnpackToDestFp32")
     model.kernels.append(spec)
     return handle
 
