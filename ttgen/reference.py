@@ -100,10 +100,35 @@ def _gemv(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
     return {out_name: _product_golden(meta, inputs[tree.left.name], inputs[tree.right.name])}
 
 
+def _reduction(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
+    """Row, column or full sums, means and maxima. Sums are charged twice the running sums tile by tile along
+    the reduced axis (DST rounds after every reduce_tile), a mean also the bf16 rounding of its 1/N scaler."""
+    (a,) = inputs.values()
+    (out_name, out), = meta["outputs"].items()
+    op, dim = meta["compute"]["op"], meta["compute"]["dim"]
+    x = a.astype(np.float64)
+    if dim == "cols":
+        x = x.T
+    if dim == "all":
+        x = x.reshape(1, -1)
+    dst_ulp = 2.0**-23 if meta["numerics"]["fp32_accumulation"] else 2.0**-8
+    if op == "max":
+        exact = x.max(axis=1)
+        bound = RTOL[out["dtype"]] * np.abs(exact) + ATOL
+    else:
+        exact = x.sum(axis=1)
+        running = np.abs(np.cumsum(x.reshape(x.shape[0], -1, 32).sum(axis=2), axis=1)).sum(axis=1)
+        if op == "mean":
+            exact, running = exact / x.shape[1], running / x.shape[1]
+        bound = 2 * dst_ulp * running + 2 * RTOL[out["dtype"]] * np.abs(exact) + ATOL
+    return {out_name: Golden(exact.reshape(out["shape"]), bound.reshape(out["shape"]))}
+
+
 REFERENCES: dict[str, Callable[[dict, dict[str, np.ndarray]], dict[str, Golden]]] = {
     "elementwise": _elementwise,
     "matmul": _matmul,
     "gemv": _gemv,
+    "reduction": _reduction,
 }
 
 

@@ -594,32 +594,26 @@ def reduce_tile(targs, icb, icb_scaler, itile, itile_scaler, idst):
     slot = _math_slot(st, idst, "reduce_tile")
     data = _unpack(icb, itile, "reduce_tile").astype(np.float64)
     weights = _scaler_weights(_unpack(icb_scaler, itile_scaler, "reduce_tile"), dim).astype(np.float64)
-    fresh = slot not in st.written
-    current = st.dst[slot].astype(np.float64)
-    out = np.zeros((32, 32), np.float64)
+    # The result line of the tile: column 0 (ROW), row 0 (COL) or [0, 0] (SCALAR). A DST tile no op wrote since
+    # the last release reads as 0 to the sum and as -inf to the max pool.
+    line = {"row": (slice(None), 0), "col": (0, slice(None)), "scalar": (0, 0)}[dim]
+    if slot in st.written:
+        previous = st.dst[slot].astype(np.float64)[line]
+    else:
+        previous = -np.inf if pool == "max" else 0.0
     axis = {"row": 1, "col": 0, "scalar": None}[dim]
     if pool == "max":
-        # A DST tile no op wrote since the last release reads as -inf to the max pool.
         scaled = data * _pow2_of(weights)
         if dim == "scalar":
             scaled = scaled * _pow2_of(weights[0, 0])
-        reduced = scaled.max(axis=axis)
-        previous = -np.inf if fresh else current * REDUCE_RESULT_MASK[dim] + (1 - REDUCE_RESULT_MASK[dim]) * -np.inf
+        result = np.maximum(previous, scaled.max(axis=axis))
     else:
         scaled = data * weights
         if dim == "scalar":
             scaled = scaled * weights[0, 0]  # the scalar reduce applies the scaler twice
-        reduced = scaled.sum(axis=axis)
-        previous = 0.0 if fresh else current
-    if dim == "row":
-        prev = previous if np.isscalar(previous) else previous[:, 0]
-        out[:, 0] = np.maximum(prev, reduced) if pool == "max" else prev + reduced
-    elif dim == "col":
-        prev = previous if np.isscalar(previous) else previous[0, :]
-        out[0, :] = np.maximum(prev, reduced) if pool == "max" else prev + reduced
-    else:
-        prev = previous if np.isscalar(previous) else previous[0, 0]
-        out[0, 0] = max(prev, reduced) if pool == "max" else prev + reduced
+        result = previous + scaled.sum(axis=axis)
+    out = np.zeros((32, 32), np.float64)
+    out[line] = result
     _write_dst(st, slot, out.astype(np.float32))
 
 

@@ -8,6 +8,7 @@ from typing import Callable
 from ..spec import Spec
 from .elementwise import plan_elementwise
 from .gemv import plan_gemv
+from .reduction import plan_reduction
 from .matmul import plan_matmul
 from .model import CBPlan, OutputFile, Plan
 
@@ -15,6 +16,7 @@ PLANNERS: dict[str, Callable[[Spec], Plan]] = {
     "elementwise": plan_elementwise,
     "matmul": plan_matmul,
     "gemv": plan_gemv,
+    "reduction": plan_reduction,
 }
 
 
