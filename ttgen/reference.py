@@ -124,11 +124,20 @@ def _reduction(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
     return {out_name: Golden(exact.reshape(out["shape"]), bound.reshape(out["shape"]))}
 
 
+def _cast(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
+    """A conversion is exact: the output must be the input rounded to the output format, bit for bit."""
+    (a,) = inputs.values()
+    (out_name, out), = meta["outputs"].items()
+    value = round_to(a.reshape(-1, a.shape[-1]), out["dtype"]).reshape(a.shape).astype(np.float64)
+    return {out_name: Golden(value, np.full(value.shape, ATOL))}
+
+
 REFERENCES: dict[str, Callable[[dict, dict[str, np.ndarray]], dict[str, Golden]]] = {
     "elementwise": _elementwise,
     "matmul": _matmul,
     "gemv": _gemv,
     "reduction": _reduction,
+    "cast": _cast,
 }
 
 

@@ -450,6 +450,9 @@ def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
                                      f"{cb.fmt.tile_bytes} B")
     address = cb.page_address(cb.wr + position)
     tile = st.dst[slot] if st.pack_mask is None else st.dst[slot] * REDUCE_RESULT_MASK[st.pack_mask]
+    if cb.fmt.name in ("bfloat8_b", "bfloat4_b") and st.fp32_dest and not ctx.kernel().spec.bfp8_pack_precise:
+        # Without bfp8_pack_precise the packer goes through bfloat16 before sharing exponents.
+        tile = tile.astype(ml_dtypes.bfloat16).astype(np.float32)
     ctx.core().l1[address:address + cb.page_size] = np.frombuffer(encode_tile(tile, cb.fmt), dtype=np.uint8)
     if not out_of_order:
         cb.packed += 1

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import arch
 from ..numerics import layout
-from ..numerics.formats import FORMATS, DataFormat
+from ..numerics.formats import FORMATS, DataFormat, decode_tile, encode_tile
 from . import program as prog
 from .api import API, HOST
 from .checks import current_cpp_location, violation
@@ -534,6 +534,7 @@ def create_kernel(program, file_name, core_spec, config):
         spec.fp32_dest_acc_en = bool(config.fp32_dest_acc_en)
         spec.dst_full_sync_en = bool(config.dst_full_sync_en)
         spec.math_approx_mode = bool(config.math_approx_mode)
+        spec.bfp8_pack_precise = bool(config.bfp8_pack_precise)
         modes = _items(config.unpack_to_dest_mode) if config.unpack_to_dest_mode is not None else []
         spec.unpack_to_dest_fp32 = frozenset(i for i, mode in enumerate(modes) if mode == "UnpackToDestFp32")
     model.kernels.append(spec)
@@ -735,6 +736,38 @@ def tilize_nfaces(input, m, n):
 def untilize_nfaces(input, m, n):
     data = _matrix(input, m, n, "untilize_nfaces")
     return CppVector(input.element, layout.untilize(data, int(m), int(n)).reshape(-1))
+
+
+@API.function("pack_as_bfp8_tiles", groups=H, header="libtt_metal (blockfloat_common)", template_args=(0, 1),
+              args=(3, 4))
+def pack_as_bfp8_tiles(targs, data, row_major_input, is_exp_a, tile=None):
+    """Whole 32x32 tiles of floats -> Bfp8_b pages as 32-bit words (shared exponents, then mantissas)."""
+    values = _float_values(data, "pack_as_bfp8_tiles")
+    if is_exp_a:
+        raise violation("host-api", "pack_as_bfp8_tiles: only the _b formats (is_exp_a = false) are modelled")
+    tiles = values.reshape(-1, 32, 32) if row_major_input else \
+        np.stack([layout.faces_to_tile(t) for t in values.reshape(-1, 1024)])
+    pages = b"".join(encode_tile(t, "bfloat8_b") for t in tiles)
+    return CppVector("uint32_t", [int(w) for w in np.frombuffer(pages, dtype="<u4")])
+
+
+@API.function("unpack_bfp8_tiles_into_float_vec", groups=H, header="libtt_metal (blockfloat_common)", args=(3, 4))
+def unpack_bfp8_tiles_into_float_vec(bfp8_tiles, row_major_output, is_exp_a, tile=None):
+    if not isinstance(bfp8_tiles, CppVector) or bfp8_tiles.dtype is not None:
+        raise violation("host-api", "unpack_bfp8_tiles_into_float_vec takes the std::vector<uint32_t> of pages")
+    raw = np.asarray(bfp8_tiles.items, dtype="<u4").view(np.uint8)
+    page = FORMATS["bfloat8_b"].tile_bytes
+    if raw.size % page:
+        raise violation("host-api", f"{raw.size} B is not a whole number of {page} B Bfp8_b pages")
+    tiles = [decode_tile(raw[i:i + page], "bfloat8_b") for i in range(0, raw.size, page)]
+    flat = [t.reshape(-1) if row_major_output else layout.tile_to_faces(t) for t in tiles]
+    return CppVector("float", np.concatenate(flat) if flat else [])
+
+
+def _float_values(data, what: str) -> np.ndarray:
+    if not isinstance(data, CppVector) or data.dtype is None or len(data.items) % 1024:
+        raise violation("host-api", f"{what} takes a std::vector of floats holding whole 32x32 tiles")
+    return np.asarray(data.items, dtype=np.float32)
 
 
 _IO_TYPES = {"bfloat16": ml_dtypes.bfloat16, "float": np.float32}

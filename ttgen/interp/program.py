@@ -35,6 +35,7 @@ class KernelSpec:
     fp32_dest_acc_en: bool = False
     dst_full_sync_en: bool = False
     math_approx_mode: bool = False
+    bfp8_pack_precise: bool = False  # pack a 32-bit DST straight to Bfp8_b rather than through bfloat16
     unpack_to_dest_fp32: frozenset[int] = frozenset()  # CBs whose Float32 data copy_tile puts into DST unrounded
     runtime_args: dict[Coord, list[int]] = field(default_factory=dict)
     common_args: list[int] = field(default_factory=list)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..spec import Spec
+from .cast import plan_cast
 from .elementwise import plan_elementwise
 from .gemv import plan_gemv
 from .reduction import plan_reduction
@@ -17,6 +18,7 @@ PLANNERS: dict[str, Callable[[Spec], Plan]] = {
     "matmul": plan_matmul,
     "gemv": plan_gemv,
     "reduction": plan_reduction,
+    "cast": plan_cast,
 }
 
 
