@@ -76,7 +76,7 @@ def ensure_headers(progress: Progress | None = None) -> Path:
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     console.print(f"ttgen: the compile check needs the tt-metal kernel headers of ttnn {TTNN_VERSION}; "
                   f"fetching them once (a ~{_WHEEL_SIZE_MB} MB wheel) into {cache_dir()}", markup=False)
     with RichProgress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
@@ -104,6 +104,7 @@ def _fetch(progress: Progress) -> Path:
         wheel = _download(Path(download), progress)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
         try:
+            staging.chmod(0o755)  # mkdtemp makes it private; the cache is an ordinary folder
             _unpack(wheel, staging, progress)
             (staging / _MARKER).write_text(f"ttnn {TTNN_VERSION}\n{wheel.name}\n")
             try:
@@ -173,6 +174,11 @@ def _pip_reason(output: str) -> str:
     if "No module named pip" in output:
         return f"pip is not available in this Python ({sys.executable})"
     lines = [line.strip() for line in output.splitlines() if line.strip()]
+    offline = re.search(r"NewConnectionError|Failed to establish a new connection|Temporary failure in name "
+                        r"resolution|Name or service not known|Network is unreachable|ConnectTimeout|ProxyError|"
+                        r"SSLError|Could not fetch URL", output)
+    if offline:
+        return f"the package index is unreachable ({offline.group(0)})"
     for line in reversed(lines):
         if line.startswith("ERROR:"):
             return line[len("ERROR:"):].strip()
