@@ -65,3 +65,18 @@ def test_broken_kernel_through_the_console_script(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert "compute_gemm.cpp:34: pack_tile: expected 2 to 3 arguments, got 1" in result.stderr
+
+
+def test_run_with_compile_check_reports_gxx_errors(tmp_path, capsys):
+    from ttgen.headers import headers_present
+
+    if headers_present() is None:
+        import pytest
+
+        pytest.skip("kernel headers not cached (tests/compile fetches them)")
+    main(["render", str(SPECS / "elementwise_add.yaml"), "-o", str(tmp_path), "-q"])
+    reader = tmp_path / "elementwise_add" / "kernels" / "dataflow" / "reader_elementwise_add.cpp"
+    reader.write_text(reader.read_text().replace("noc_async_read_barrier();", "noc_async_read_barier();"))
+    assert main(["run", str(tmp_path / "elementwise_add"), "--compile"]) == 1
+    err = capsys.readouterr().err
+    assert "reader_elementwise_add.cpp:" in err and "noc_async_read_barier" in err and "FAILED (g++)" in err

@@ -102,6 +102,14 @@ def _run_one(folder: Path, args: argparse.Namespace):
 def cmd_run(args: argparse.Namespace) -> int:
     from .interp.runner import describe
 
+    headers = _compile_headers(args)
+    if headers:
+        diagnostics = _compile_check(Path(args.folder), headers)
+        if diagnostics:
+            for d in diagnostics:
+                _console(stderr=True).print(str(d), markup=False)
+            _console(stderr=True).print(f"{Path(args.folder).name}: FAILED (g++)", markup=False)
+            return FAILED
     report, seconds = _run_one(Path(args.folder), args)
     console = _console() if report.ok else _console(stderr=True)
     for line in describe(report):
@@ -114,12 +122,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return OK if report.ok else FAILED
 
 
+def _compile_headers(args: argparse.Namespace):
+    """The kernel headers to compile against: fetched for --compile, used when cached, else None."""
+    from .headers import ensure_headers, headers_present
+
+    if args.compile is False:
+        return None
+    if args.compile:
+        return ensure_headers()
+    return headers_present()
+
+
+def _compile_check(folder: Path, headers) -> list[TtgenError]:
+    from .compile.builds import collect_builds
+    from .compile.kernels import check_builds
+
+    return list(check_builds(collect_builds(folder), headers))
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .interp.runner import describe
     from .render import render_to
 
+    headers = _compile_headers(args)
     table = Table(title="ttgen check")
-    for column in ("kernel", "render", "run", "max error / tolerance", "seconds"):
+    columns = ["kernel", "render", *(["g++"] if headers else []), "run", "max error / tolerance", "seconds"]
+    for column in columns:
         table.add_column(column)
     err = _console(stderr=True)
     failures = 0
@@ -129,14 +157,21 @@ def cmd_check(args: argparse.Namespace) -> int:
                 folder = render_to(_plan(path), Path(tmp))
             except TtgenError as exc:
                 err.print(str(exc), markup=False)
-                table.add_row(path.stem, "error", "-", "-", "-")
+                table.add_row(path.stem, "error", *(["-"] if headers else []), "-", "-", "-")
                 failures += 1
                 continue
+            compiled = []
+            if headers:
+                diagnostics = _compile_check(folder, headers)
+                for d in diagnostics:
+                    err.print(str(d), markup=False)
+                failures += bool(diagnostics)
+                compiled = [f"{len(diagnostics)} error(s)" if diagnostics else "ok"]
             try:
                 report, seconds = _run_one(folder, args)
             except TtgenError as exc:
                 err.print(str(exc), markup=False)
-                table.add_row(path.stem, "ok", "error", "-", "-")
+                table.add_row(path.stem, "ok", *compiled, "error", "-", "-")
                 failures += 1
                 continue
             if not report.ok:
@@ -144,7 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 for line in describe(report):
                     err.print(line, markup=False)
             ratio = max((c.max_bound_ratio for c in report.comparisons), default=None)
-            table.add_row(path.stem, "ok", "passed" if report.ok else report.summary(),
+            table.add_row(path.stem, "ok", *compiled, "passed" if report.ok else report.summary(),
                           "-" if ratio is None else f"{100 * ratio:.0f}%", f"{seconds:.2f}")
     _console().print(table)
     return FAILED if failures else OK
@@ -176,11 +211,17 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="execute a rendered kernel folder in the interpreter and check it")
     p.add_argument("folder", metavar="KERNEL_DIR")
+    p.add_argument("--compile", dest="compile", action="store_true", default=False,
+                   help="first type-check the folder's kernels with g++ against the real tt-metal headers")
     run_options(p)
     p.set_defaults(fn=cmd_run)
 
-    p = sub.add_parser("check", help="render each spec to a temporary folder and run it")
+    p = sub.add_parser("check", help="render each spec to a temporary folder, compile its kernels and run it")
     p.add_argument("specs", nargs="+", metavar="SPEC|DIR")
+    p.add_argument("--compile", dest="compile", action="store_true", default=None,
+                   help="type-check every kernel with g++ against the real tt-metal headers (fetched on first use; "
+                        "done anyway when they are cached)")
+    p.add_argument("--no-compile", dest="compile", action="store_false", help="skip the g++ check")
     run_options(p)
     p.set_defaults(fn=cmd_check)
     return parser

@@ -1,7 +1,8 @@
 """The compile check needs the real tt-metal kernel headers (ttnn 0.74.0, ~110 MB unpacked) and a host g++.
 
-Without a cached copy these tests skip, unless TTGEN_REQUIRE_HEADERS is set: then the headers are fetched
-(`ttgen.headers.ensure_headers()`, once per machine) and a missing g++ is a failure, not a skip.
+The headers are fetched into the user cache on first use (`ttgen.headers.ensure_headers()`), so a fresh machine
+and CI run these tests for real; a failed download or a missing g++ is a failure. TTGEN_HEADERS=skip skips
+them instead (for working offline without a cached copy).
 """
 
 import os
@@ -12,20 +13,19 @@ from ttgen.errors import TtgenError
 
 
 def _required() -> bool:
-    return os.environ.get("TTGEN_REQUIRE_HEADERS", "").strip().lower() not in ("", "0", "false", "no")
+    return os.environ.get("TTGEN_HEADERS", "").strip().lower() != "skip"
 
 
 @pytest.fixture(scope="session")
 def headers():
-    """The cached `tt_metal` header folder (downloaded first only under TTGEN_REQUIRE_HEADERS)."""
+    """The cached `tt_metal` header folder, downloaded on first use unless TTGEN_HEADERS=skip."""
     from ttgen.compile.kernels import find_toolchain
     from ttgen.headers import ensure_headers, headers_present
 
     root = headers_present()
     if root is None:
         if not _required():
-            pytest.skip("tt-metal kernel headers not cached (python -c 'import ttgen.headers as h; "
-                        "h.ensure_headers()' fetches them; TTGEN_REQUIRE_HEADERS=1 makes these tests do it)")
+            pytest.skip("tt-metal kernel headers not cached and TTGEN_HEADERS=skip")
         root = ensure_headers()
     try:
         find_toolchain()
