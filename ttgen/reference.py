@@ -132,12 +132,29 @@ def _cast(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
     return {out_name: Golden(value, np.full(value.shape, ATOL))}
 
 
+def _conv2d(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
+    """NHWC convolution from its definition, via the im2col matrix in (kh, kw, c) order."""
+    x_name, w_name, (out_name,) = meta["compute"]["input"], meta["compute"]["weights"], list(meta["outputs"])
+    x, w = inputs[x_name].astype(np.float64), inputs[w_name].astype(np.float64)
+    n, h, wd, c = x.shape
+    kh, kw, _, f = w.shape
+    (sh, sw), (ph, pw) = meta["compute"]["stride"], meta["compute"]["padding"]
+    oh, ow = (h + 2 * ph - kh) // sh + 1, (wd + 2 * pw - kw) // sw + 1
+    padded = np.pad(x, ((0, 0), (ph, ph), (pw, pw), (0, 0)))
+    patches = np.stack([padded[:, i:i + sh * oh:sh, j:j + sw * ow:sw, :] for i in range(kh) for j in range(kw)], axis=3)
+    im2col = patches.reshape(n * oh * ow, kh * kw * c)
+    golden = _product_golden(meta, im2col, w.reshape(kh * kw * c, f))
+    shape = (n, oh, ow, f)
+    return {out_name: Golden(golden.value.reshape(shape), golden.bound.reshape(shape))}
+
+
 REFERENCES: dict[str, Callable[[dict, dict[str, np.ndarray]], dict[str, Golden]]] = {
     "elementwise": _elementwise,
     "matmul": _matmul,
     "gemv": _gemv,
     "reduction": _reduction,
     "cast": _cast,
+    "conv2d": _conv2d,
 }
 
 

@@ -7,6 +7,7 @@ from typing import Callable
 
 from ..spec import Spec
 from .cast import plan_cast
+from .conv2d import plan_conv2d
 from .elementwise import plan_elementwise
 from .gemv import plan_gemv
 from .reduction import plan_reduction
@@ -19,6 +20,7 @@ PLANNERS: dict[str, Callable[[Spec], Plan]] = {
     "gemv": plan_gemv,
     "reduction": plan_reduction,
     "cast": plan_cast,
+    "conv2d": plan_conv2d,
 }
 
 
