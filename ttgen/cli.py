@@ -134,10 +134,14 @@ def _compile_headers(args: argparse.Namespace):
 
 
 def _compile_check(folder: Path, headers) -> list[TtgenError]:
+    """The host program against the host-API manifest, then every kernel through g++."""
     from .compile.builds import collect_builds
+    from .compile.host import check_host
     from .compile.kernels import check_builds
+    from .interp.runner import read_metadata
 
-    return list(check_builds(collect_builds(folder), headers))
+    host = folder / read_metadata(folder)["host"]
+    return [*check_host(host, display=str(host)), *check_builds(collect_builds(folder), headers)]
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -17,6 +17,8 @@ M, N, K, k, row, col, start, block, t, TH = symbols("M", "N", "K", "k", "out_row
     (4 * (start + block) + t, "4 * block + 4 * start + t"),
     (M * N / 1024 - 1, "M * N / 1024 - 1"),
     (M**2, "M * M"),
+    (sympy.Mod(k, 2) * K, "K * (k % 2)"),
+    (M * sympy.floor(k / K), "M * (k / K)"),
     (sympy.Integer(7), "7"),
 ])
 def test_unsigned_cpp_text(expr, text):

@@ -35,8 +35,10 @@ class _UnsignedPrinter(CXX11CodePrinter):
         return f"{text} / {denom}" if denom != 1 else text
 
     def _factor(self, expr):
+        """A factor of a product: sums, remainders and quotients need parentheses (`a * (b % c)`, since C
+        evaluates `a * b % c` as `(a * b) % c`)."""
         text = self._print(expr)
-        return f"({text})" if isinstance(expr, sympy.Add) else text
+        return f"({text})" if isinstance(expr, (sympy.Add, sympy.Mod, sympy.floor)) else text
 
     def _print_Add(self, expr):
         terms = expr.as_ordered_terms()

@@ -99,6 +99,11 @@ def plan_splitk(spec: Spec) -> Plan:
             CBPlan(16, "cb_out", fc, res.cb_pages(spec, c.name, 1)[0], f"output {c.name}"),
         ]
         l1 = max(res.check_l1(spec, cbs_1), res.check_l1(spec, cbs_2))
+        sfpu_sum = partial_fmt.name == "float32"
+        if sfpu_sum:
+            # The FPU's source registers would truncate Float32 partials to TF32: copy each one into its own DST
+            # slot unrounded and add them on the SFPU, in Float32.
+            res.check_dst(spec, factor, f"adding {factor} Float32 partials in DST", "schedule", "split_k", "factor")
         context = base_context(spec, names) | common | {
             "a": tensor_context(spec, a, cbs_1[0], "M", "K"),
             "b": tensor_context(spec, b, cbs_1[1], "K", "N"),
@@ -107,12 +112,14 @@ def plan_splitk(spec: Spec) -> Plan:
                   "cb": cbs_1[2]},
             "cbs_1": cbs_1, "cbs_2": cbs_2,
             "fp32_dest_acc_en": spec.schedule.fp32_accumulation,
+            "sfpu_sum": sfpu_sum,
         }
         explain += [
             f"program 1: {factor * out_tiles} (output tile, slice) units over grid {grid[0]}x{grid[1]}: "
             f"{split_1.describe('unit')}; each writes one {partial_fmt.name} partial tile to DRAM",
             f"program 2: {split_2.describe('output tile')}; each sums its {factor} partials in DST "
-            "(copy_tile, then binary_dest_reuse_tiles adds) and writes C",
+            + ("(each copied unrounded into its own DST slot, added on the SFPU in Float32)" if sfpu_sum else
+               "(copy_tile, then binary_dest_reuse_tiles adds)") + " and writes C",
             *[f"program 1 CB c_{cb.index} ({cb.purpose}): {cb.pages} x {cb.page_size} B" for cb in cbs_1],
             *[f"program 2 CB c_{cb.index} ({cb.purpose}): {cb.pages} x {cb.page_size} B" for cb in cbs_2],
             f"L1 per core: at most {l1} B of {arch.L1_USABLE} B usable",
