@@ -275,6 +275,10 @@ class CppStruct(CppObject):
         if unknown:
             raise CppRuntimeError(f"{self.cpp_name} has no field {sorted(unknown)[0]!r} "
                                   f"(fields: {', '.join(self.FIELDS)})")
+        order = [list(self.FIELDS).index(name) for name in fields]
+        if order != sorted(order):
+            raise CppRuntimeError(f"{self.cpp_name}: designated initialisers must follow the declaration order "
+                                  f"({', '.join(self.FIELDS)})")
         for name, default in self.FIELDS.items():
             setattr(self, name, fields.get(name, default))
 
@@ -298,8 +302,7 @@ class ComputeConfig(CppStruct):
 
 class DeviceLocalBufferConfig(CppStruct):
     cpp_name = "DeviceLocalBufferConfig"
-    FIELDS = {"page_size": 0, "buffer_type": "DRAM", "buffer_layout": "INTERLEAVED", "shard_parameters": None,
-              "bottom_up": None, "sub_device_id": None}
+    FIELDS = {"page_size": 0, "buffer_type": "DRAM", "sharding_args": None, "bottom_up": None, "sub_device_id": None}
 
 
 class ReplicatedBufferConfig(CppStruct):
