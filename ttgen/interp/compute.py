@@ -518,7 +518,7 @@ def _register_sfpu(name: str, header: str, fn) -> None:
         slot = _math_slot(st, idst, call)
         if slot not in st.written:
             raise violation("dst-lifecycle", f"{call} reads DST[{slot}], which holds no result in this section")
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             _write_dst(st, slot, fn(st.dst[slot]))
 
 
@@ -798,3 +798,48 @@ def typecast_tile(targs, idst):
         # Round to nearest even in DST, kept as fp32 with the low 16 bits zero.
         value = value.astype(ml_dtypes.bfloat16).astype(np.float32)
     _write_dst(st, _math_slot(st, idst, "typecast_tile"), value)
+
+
+# ----- SFPU ops with a scalar (api/compute/eltwise_unary/binop_with_scalar.h): the scalar is float32 bits -------------
+
+_SCALAR_OPS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+               "rsub": lambda x, s: s - x}
+BS_H = "api/compute/eltwise_unary/binop_with_scalar.h"
+
+
+@API.function("binop_with_scalar_tile_init", groups=C, header=BS_H)
+def binop_with_scalar_tile_init():
+    st = _state()
+    _require_configured(st, "binop_with_scalar_tile_init")
+    st.sfpu = "binop_with_scalar"
+
+
+def _register_scalar_op(name: str, fn) -> None:
+    @API.function(f"{name}_unary_tile", groups=C, header=BS_H)
+    def op(idst, param1):
+        st = _state()
+        call = f"{name}_unary_tile"
+        if st.sfpu != "binop_with_scalar":
+            raise violation("init-missing" if st.sfpu is None else "init-mismatch",
+                            f"{call} without binop_with_scalar_tile_init (SFPU configured for {st.sfpu})")
+        scalar = np.array([int(param1) & 0xFFFF_FFFF], dtype=np.uint32).view(np.float32)[0]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            _write_dst(st, _math_slot(st, idst, call), fn(_sfpu_source(st, idst, call), scalar))
+
+
+for _name, _fn in _SCALAR_OPS.items():
+    _register_scalar_op(_name, _fn)
+
+
+@API.function("read_tile_value", groups=C, header="api/compute/cb_api.h")
+def read_tile_value(cb_id, tile_index, element_offset):
+    """A 32-bit word of a tile in the CB's waited window (the UNPACK thread reads it and mails it to the others)."""
+    cb = ctx.core().cb(cb_id)
+    tile_index, element_offset = int(tile_index), int(element_offset)
+    if cb.consumer is not ctx.thread() or not 0 <= tile_index < cb.waited:
+        raise violation("cb-protocol", f"read_tile_value reads tile {tile_index} of CB {cb.name} outside the "
+                                       f"{cb.waited} page(s) waited for with cb_wait_front")
+    if not 0 <= element_offset * 4 < cb.page_size:
+        raise violation("cb-protocol", f"read_tile_value: word {element_offset} is outside the {cb.page_size} B page")
+    address = cb.page_address(cb.rd + tile_index) + element_offset * 4
+    return int(ctx.core().l1[address:address + 4].view("<u4")[0])

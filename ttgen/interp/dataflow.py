@@ -134,7 +134,7 @@ def _resolve(noc_addr: int, size: int, what: str):
     device = ctx.device()
     if bank is not None:
         buffer, page, offset = device.dram.locate(bank, address, size)
-        return buffer.data, page * buffer.page_size + offset, None
+        return buffer.data, page * buffer.aligned_page_size + offset, None
     if x >= arch.VIRTUAL_TENSIX_START and y >= arch.VIRTUAL_TENSIX_START:
         core = device.core_at_virtual(x, y)
         core.check_l1(address, size, what)

@@ -28,13 +28,16 @@ def align(value: int, alignment: int) -> int:
 
 @dataclass
 class DramBuffer:
-    """An interleaved DRAM buffer: page p lives in bank p % 12 at base + (p // 12) * aligned_page_size."""
+    """An interleaved DRAM buffer: page p lives in bank p % 12 at base + (p // 12) * aligned_page_size.
+
+    `data` holds every page's aligned slot in page order: a page's bytes, then the padding up to the DRAM
+    alignment, which a NoC access may touch (it is in the bank) but which holds no data."""
 
     index: int
     address: int
     size: int
     page_size: int
-    data: np.ndarray = field(repr=False)  # the pages in page order, page_size bytes each
+    data: np.ndarray = field(repr=False)
 
     @property
     def num_pages(self) -> int:
@@ -55,6 +58,10 @@ class DramBuffer:
     def label(self) -> str:
         return f"DRAM buffer #{self.index} at 0x{self.address:x} ({self.num_pages} pages of {self.page_size} B)"
 
+    def pages(self) -> np.ndarray:
+        """(num_pages, page_size) view of the page contents, without the padding."""
+        return self.data.reshape(self.num_pages, self.aligned_page_size)[:, :self.page_size]
+
 
 class Dram:
     def __init__(self) -> None:
@@ -69,7 +76,7 @@ class Dram:
         if self.modelled_bytes + size > MODELLED_DRAM_BYTES:
             raise violation("noc-bounds", f"buffers of {self.modelled_bytes + size} B exceed the "
                                           f"{MODELLED_DRAM_BYTES} B of DRAM the interpreter models")
-        buffer.data = np.zeros(size, dtype=np.uint8)
+        buffer.data = np.zeros(buffer.num_pages * buffer.aligned_page_size, dtype=np.uint8)
         self.modelled_bytes += size
         self.buffers.append(buffer)
         self.next_address = align(buffer.end_address, arch.DRAM_ALIGNMENT)
@@ -84,9 +91,9 @@ class Dram:
                 if page >= buffer.num_pages:
                     raise violation("noc-bounds", f"DRAM bank {bank} address 0x{address:x} is page {page} of "
                                                   f"{buffer.label()}, which has no such page")
-                if offset + size > buffer.page_size:
+                if offset + size > buffer.aligned_page_size:
                     raise violation("noc-bounds", f"{size} B at offset {offset} of page {page} run past the end of "
-                                                  f"the {buffer.page_size} B page of {buffer.label()}")
+                                                  f"the {buffer.aligned_page_size} B page slot of {buffer.label()}")
                 return buffer, page, offset
         raise violation("noc-bounds", f"DRAM bank {bank} address 0x{address:x} is not inside any buffer")
 

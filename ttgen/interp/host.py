@@ -456,14 +456,14 @@ def enqueue_write_mesh_buffer(cq, mesh_buffer, src, blocking=False):
     data = _element_bytes(src)
     if data.size != buf.size:
         raise violation("host-api", f"EnqueueWriteMeshBuffer writes {data.size} B into a {buf.size} B buffer")
-    buf.data[:] = data
+    buf.pages()[:] = data.reshape(buf.num_pages, buf.page_size)
 
 
 @API.function(DIST + "EnqueueReadMeshBuffer", groups=H, header="tt-metalium/distributed.hpp")
 def enqueue_read_mesh_buffer(cq, dst, mesh_buffer, blocking=True):
     if not isinstance(dst, CppVector):
         raise violation("host-api", "EnqueueReadMeshBuffer reads into a std::vector")
-    raw = mesh_buffer.buffer.data
+    raw = np.ascontiguousarray(mesh_buffer.buffer.pages()).reshape(-1)
     if dst.dtype is None:
         dst.items = [int(v) for v in raw.view(np.uint32)]
     else:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..spec import Spec
+from .attention import plan_attention
 from .cast import plan_cast
 from .conv2d import plan_conv2d
 from .elementwise import plan_elementwise
@@ -21,6 +22,7 @@ PLANNERS: dict[str, Callable[[Spec], Plan]] = {
     "reduction": plan_reduction,
     "cast": plan_cast,
     "conv2d": plan_conv2d,
+    "attention": plan_attention,
 }
 
 

@@ -1,53 +1,12 @@
-"""Numpy golden results, computed from the math of each kernel, and the tolerances we accept.
-
-A reference never looks at templates, plans or emitted code: it reads the kernel's metadata (which tensors,
-which expression, which numeric settings) and computes the exact answer in float64, together with an
-elementwise error bound.
-
-Tolerances, in one place. bf16 keeps 8 significant bits, so rounding a value v to bf16 moves it by at most
-2^-9 |v| (round to nearest even). Every bound below charges each rounding the kernel performs at one bf16 unit
-(2^-8, twice the worst case, for slack) of the value being rounded, and adds 1e-6 absolute.
-  * elementwise: one rounding per op (each result is written to DST in its format) and one per SFPU function
-    (charged 4 units: the SFPU is accurate to a few ulps), each of at most `magnitude`, the expression evaluated
-    on |inputs| with every op made a +; plus the pack to the output format, of |result|.
-  * matmul and gemv: matmul_tiles accumulates into DST and rounds the running sum once per K tile; a plan that
-    carries partial sums through a CB between K blocks, or that adds split-K partials, rounds a running sum
-    once more per K block or slice. So the bound charges twice the sum over K tiles of |running sum| (in K
-    order) plus the pack of |C|. Running sums grow like sqrt(K) for random data, so the bound stays a small
-    multiple of the real error while a lost K slice, tile or block shows as tens of times more.
-With `fp32_accumulation` the DST roundings are charged at float32's 2^-23 instead; the pack stays in the
-output format.
-"""
+"""References of the linear-algebra kernels: elementwise, matmul, GEMV, reduction, cast, convolution."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 
-from . import expression
-from .numerics.formats import round_to
-
-RTOL = {"bfloat16": 2.0**-8, "float32": 2.0**-20, "float16": 2.0**-10, "bfloat8_b": 2.0**-6, "bfloat4_b": 2.0**-2}
-ATOL = 1e-6
-SFPU_ROUNDINGS = {"exp": 4}
-
-
-@dataclass
-class Golden:
-    value: np.ndarray  # float64, the exact result in the output's logical shape
-    bound: np.ndarray  # float64, the largest |error| we accept, elementwise
-
-
-def make_inputs(meta: dict, seed: int) -> dict[str, np.ndarray]:
-    """Seeded inputs in [-1, 1), rounded to each input's dtype, in logical (row-major) shape."""
-    rng = np.random.default_rng(seed)
-    inputs = {}
-    for name, tensor in meta["inputs"].items():
-        values = rng.uniform(-1.0, 1.0, size=tensor["shape"]).astype(np.float32)
-        inputs[name] = round_to(values, tensor["dtype"])
-    return inputs
+from .. import expression
+from ..numerics.formats import round_to
+from . import ATOL, RTOL, SFPU_ROUNDINGS, Golden
 
 
 def _elementwise(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
@@ -158,37 +117,3 @@ REFERENCES: dict[str, Callable[[dict, dict[str, np.ndarray]], dict[str, Golden]]
 }
 
 
-def golden(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
-    pattern = meta["pattern"]
-    if pattern not in REFERENCES:
-        raise ValueError(f"no reference for pattern {pattern!r}")
-    return REFERENCES[pattern](meta, inputs)
-
-
-@dataclass
-class Comparison:
-    name: str
-    ok: bool
-    max_error: float
-    max_bound_ratio: float  # max |error| / bound: <= 1 passes
-    first_bad: tuple[int, ...] | None  # element index of the first failing element
-    first_bad_tile: tuple[int, int] | None
-    expected: float | None = None
-    actual: float | None = None
-
-
-def compare(name: str, actual: np.ndarray, gold: Golden) -> Comparison:
-    actual = actual.astype(np.float64).reshape(gold.value.shape)
-    error = np.abs(actual - gold.value)
-    error = np.where(np.isnan(actual), np.inf, error)
-    ratio = error / gold.bound
-    bad = np.argwhere(~(ratio <= 1.0))
-    if bad.size == 0:
-        return Comparison(name, True, float(error.max(initial=0.0)), float(ratio.max(initial=0.0)), None, None)
-    first = tuple(int(i) for i in bad[0])
-    tile = (first[-2] // 32, first[-1] // 32) if len(first) >= 2 else (0, first[-1] // 1024)
-    return Comparison(name, False, float(error.max()), float(ratio.max()), first, tile,
-                      float(gold.value[first]), float(actual[first]))
-
-
-__all__ = ["make_inputs", "golden", "compare", "Golden", "Comparison", "REFERENCES"]

@@ -1,0 +1,195 @@
+"""Attention forward: O = softmax(Q Kᵀ · scale [+ causal mask]) V with online softmax over K/V chunks.
+
+Tensors are [B, H, S, D] (K and V with their own head count for grouped-query attention), stored as the 2-D
+matrices [B·H·S, D] in tiles. A work unit is one chunk of `chunks.q` query rows of one (batch, head); for each
+K/V chunk of `chunks.kv` rows the compute kernel
+
+1. computes the scores S = Q Kᵀ tile by tile (matmul with B transposed), scales them on the SFPU and, on the
+   diagonal tile of a causal chunk, adds the mask tile (0 on and below the diagonal, -inf above);
+2. takes the running row max m = max(m_prev, rowmax S) (reduce MAX over the row, binary_max_tile with the
+   previous max), then P = exp(S - m) (sub_tiles_bcast_cols, exp_tile), the row sums of P (reduce SUM), and the
+   correction alpha = exp(m_prev - m);
+3. updates l = alpha · l_prev + rowsum P and O = alpha · O_prev + P V (mul_tiles_bcast_cols, then matmul_tiles
+   accumulating onto it in DST);
+and finally divides O by l (recip_tile, mul_tiles_bcast_cols). With `causal`, K/V chunks entirely above the
+diagonal are never read, and tiles above the diagonal of the last chunk are skipped.
+
+Variants: `gqa` maps query head h to K/V head h // (heads_q / heads_kv) and reads each K/V chunk once per group:
+the group's first core reads it and multicasts it to the group's other cores (semaphore handshake per chunk).
+`block_sparse` reads a block mask at run time: the reader loads only the K/V chunks the mask keeps and tells the
+compute kernel how many through a control page.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+from .. import arch
+from ..numerics.formats import FORMATS
+from ..spec import Spec
+from . import resources as res
+from .common import base_context, kernel_names, numerics, tensor_context
+from .model import CBPlan, OutputFile, Plan
+
+SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "roles", "chunks", "work_split",
+                 "multicast"}
+VARIANTS = ("mha", "gqa", "block_sparse")
+
+
+def _fp32_bits(value: float) -> int:
+    return struct.unpack("<I", struct.pack("<f", value))[0]
+
+
+def plan_attention(spec: Spec) -> Plan:
+    res.reject_unused_schedule(spec, SCHEDULE_KEYS)
+    variant = spec.compute.get("variant", "mha")
+    if variant not in VARIANTS:
+        raise spec.error(f"attention variant {variant!r} has no template set yet (available: {', '.join(VARIANTS)})",
+                         "compute", "variant")
+    causal = bool(spec.compute.get("causal", False))
+    names_in = {"Q", "K", "V"} | ({"mask"} if variant == "block_sparse" else set())
+    q, k, v = (spec.inputs.get(n) for n in ("Q", "K", "V"))
+    if q is None or k is None or v is None:
+        raise spec.error("attention reads inputs named Q, K and V", "inputs")
+    extra = set(spec.inputs) - names_in - ({spec.compute.get("mask")} if variant == "block_sparse" else set())
+    if extra:
+        raise spec.error(f"unexpected input {sorted(extra)[0]!r} for {variant} attention", "inputs", sorted(extra)[0])
+    if len(spec.outputs) != 1:
+        raise spec.error("attention writes one output", "outputs")
+    (o,) = spec.outputs.values()
+    for t in (q, k, v, o):
+        if len(t.dims) != 4:
+            raise spec.error("attention tensors are [batch, heads, sequence, head_dim]", t.group, t.name, "shape")
+        if t.dtype != "bfloat16":
+            raise spec.error("attention is implemented for bfloat16 tensors", t.group, t.name, "dtype")
+    b, hq, s, d = q.dims
+    _, hkv, skv, dk = k.dims
+    if k.dims != v.dims:
+        raise spec.error("K and V must have the same shape", "inputs", "V", "shape")
+    if o.dims != q.dims:
+        raise spec.error("O has Q's shape", "outputs", o.name, "shape")
+    if dk != d or k.dims[0] != b:
+        raise spec.error("K's batch and head dim must match Q's", "inputs", "K", "shape")
+    if variant == "gqa":
+        if hq % hkv or hq == hkv:
+            raise spec.error(f"grouped-query attention needs heads_q a multiple of heads_kv, larger than it "
+                             f"({hq} vs {hkv})", "inputs", "K", "shape")
+    elif hkv != hq:
+        raise spec.error(f"K and V have {hkv} heads but Q has {hq}: that is the gqa variant", "inputs", "K", "shape")
+    for t, axis in ((q, 2), (q, 3), (k, 2)):
+        res.tiling(spec, t)
+    chunks = spec.schedule.chunks
+    q_chunk, kv_chunk = chunks.get("q", 64), chunks.get("kv", 128)
+    for name, size, total in (("q", q_chunk, s), ("kv", kv_chunk, skv)):
+        if size % 32 or total % size:
+            raise spec.error(f"chunks.{name} = {size} must be a multiple of 32 dividing the sequence length {total}",
+                             "schedule", "chunks", name)
+    if causal and s != skv:
+        raise spec.error("causal attention needs equal query and key lengths", "compute", "causal")
+    scale = spec.compute.get("scale", "auto")
+    scale = 1.0 / math.sqrt(d) if scale == "auto" else float(scale)
+    sq_t, sk_t, dt = q_chunk // 32, kv_chunk // 32, d // 32
+    num_q_chunks, num_kv_chunks = s // q_chunk, skv // kv_chunk
+    group = hq // hkv
+    grid = res.core_grid(spec)
+    units = b * hq * num_q_chunks
+    mask_t = None
+    if variant == "block_sparse":
+        mask_name = spec.compute.get("mask")
+        if mask_name not in spec.inputs:
+            raise spec.error("block_sparse attention names its block mask input in compute.mask", "compute", "mask")
+        mask_t = spec.inputs[mask_name]
+        block = spec.compute.get("block", [q_chunk, kv_chunk])
+        if list(block) != [q_chunk, kv_chunk]:
+            raise spec.error(f"the mask's blocks are the chunks: block must be [{q_chunk}, {kv_chunk}]", "compute",
+                             "block")
+        if mask_t.dims != (b, hq, num_q_chunks, num_kv_chunks):
+            raise spec.error(f"the block mask is [batch, heads, q blocks, kv blocks] = "
+                             f"{[b, hq, num_q_chunks, num_kv_chunks]}", "inputs", mask_name, "shape")
+        if causal:
+            raise spec.error("block_sparse attention takes its sparsity from the mask; causal is not combined",
+                             "compute", "causal")
+    if variant == "gqa":
+        if grid[0] * grid[1] % group:
+            raise spec.error(f"the {group} query heads of a group run on {group} cores together: the grid's "
+                             f"{grid[0] * grid[1]} cores must be a multiple of {group}", "schedule", "grid")
+    # fp32 DST keeps the running sums and the accumulator exact between steps; everything in CBs is bfloat16.
+    if spec.doc.data.get("schedule", {}).get("dst", {}).get("fp32_accumulation") is False:
+        raise spec.error("attention accumulates in a 32-bit DST; fp32_accumulation cannot be off", "schedule", "dst")
+    bf16 = FORMATS["bfloat16"]
+    kv_depth = res.cb_pages(spec, "K", 1)[0]
+    cbs = [
+        CBPlan(0, "cb_q", bf16, sq_t * dt, "the query chunk"),
+        CBPlan(1, "cb_k", bf16, kv_depth * sk_t * dt, "key chunks"),
+        CBPlan(2, "cb_v", bf16, kv_depth * sk_t * dt, "value chunks"),
+        CBPlan(3, "cb_mask", bf16, 1, "causal mask tile: 0 on and below the diagonal, -inf above"),
+        CBPlan(4, "cb_scaler", bf16, 1, "reduce scaler: 1.0 in row 0 of each face"),
+        CBPlan(16, "cb_out", bf16, 2, "output tiles"),
+        CBPlan(17, "cb_o_a", bf16, sq_t * dt, "output accumulator (one of two, swapped every chunk)"),
+        CBPlan(18, "cb_o_b", bf16, sq_t * dt, "output accumulator (the other)"),
+        CBPlan(19, "cb_inv_sum", bf16, sq_t, "1 / row sums"),
+        CBPlan(24, "cb_s", bf16, sq_t * sk_t, "scaled scores S"),
+        CBPlan(25, "cb_p", bf16, sq_t * sk_t, "probabilities P = exp(S - m)"),
+        CBPlan(26, "cb_max_a", bf16, sq_t, "running row max (one of two)"),
+        CBPlan(27, "cb_max_b", bf16, sq_t, "running row max (the other)"),
+        CBPlan(28, "cb_sum_a", bf16, sq_t, "running row sum (one of two)"),
+        CBPlan(29, "cb_sum_b", bf16, sq_t, "running row sum (the other)"),
+        CBPlan(30, "cb_alpha", bf16, sq_t, "correction exp(m_prev - m)"),
+    ]
+    if variant == "block_sparse":
+        cbs.append(CBPlan(5, "cb_ctrl", FORMATS["uint32"], 1, "control page: how many K/V chunks the mask keeps"))
+        cbs.append(CBPlan(6, "cb_mask_row", bf16, 1, "the reader's scratch page for a unit's row of the block mask"))
+    l1 = res.check_l1(spec, cbs)
+    res.check_dram(spec, [q, k, v, o])
+    names = kernel_names(spec) | ({"receiver_reader": f"kernels/dataflow/reader_{spec.name}_receiver.cpp"}
+                                  if variant == "gqa" else {})
+    context = base_context(spec, names) | {
+        "q": tensor_context(spec, q, cbs[0], "rows_q", "D"),
+        "k": tensor_context(spec, k, cbs[1], "rows_kv", "D"),
+        "v": tensor_context(spec, v, cbs[2], "rows_kv", "D"),
+        "o": tensor_context(spec, o, cbs[5], "rows_q", "D"),
+        "cb": {cb.var: cb for cb in cbs},
+        "cbs": cbs,
+        "grid": grid,
+        "variant": variant,
+        "causal": causal,
+        "shape": {"B": b, "Hq": hq, "Hkv": hkv, "S": s, "Skv": skv, "D": d},
+        "geometry": {"Sq_t": sq_t, "Sk_t": sk_t, "Dt": dt, "num_q_chunks": num_q_chunks,
+                     "num_kv_chunks": num_kv_chunks, "group": group},
+        "scale": scale,
+        "scale_bits": f"0x{_fp32_bits(scale):08X}",
+        "fp32_dest_acc_en": True,
+        "dst_full_sync_en": spec.schedule.dst_sync == "full",
+        "mask": tensor_context(spec, mask_t, cbs[-1], "mask_rows", "mask_cols") if mask_t is not None else None,
+    }
+    cores = grid[0] * grid[1]
+    explain = [
+        f"{variant} attention, Q[{b}, {hq}, {s}, {d}] K/V[{b}, {hkv}, {skv}, {d}], scale {scale:g}"
+        + (", causal" if causal else ""),
+        f"work unit: {q_chunk} query rows ({sq_t} tiles) of one (batch, head): {units} units over {cores} cores "
+        f"({res.split_work(units, grid).describe('unit')})",
+        f"K/V chunks of {kv_chunk} rows ({sk_t} tiles): {num_kv_chunks} per unit"
+        + ("; causal: only chunks up to the diagonal are read, tiles above it skipped" if causal else ""),
+        "online softmax: running max m, row sums l and accumulator O in bfloat16 CBs between chunks, each update "
+        "computed in a 32-bit DST",
+        *([f"gqa: {group} query heads share each K/V head; the group's cores run together, the first reads each K/V "
+           "chunk and multicasts it to the others"] if variant == "gqa" else []),
+        *(["block_sparse: the reader reads the mask row of its unit and loads only the kept K/V chunks; the count "
+           "goes to compute in a control page"] if variant == "block_sparse" else []),
+        *[f"CB c_{cb.index} ({cb.purpose}): {cb.pages} pages x {cb.page_size} B" for cb in cbs],
+        f"L1 per core: {l1} B of {arch.L1_USABLE} B usable",
+    ]
+    files = [OutputFile("attention/reader.cpp.j2", names["reader"]),
+             OutputFile("attention/compute.cpp.j2", names["compute"]),
+             OutputFile("attention/writer.cpp.j2", names["writer"]),
+             OutputFile("attention/host.cpp.j2", names["host"]),
+             OutputFile("common/ttgen_io.hpp.j2", names["io"])]
+    if variant == "gqa":
+        files.insert(1, OutputFile("attention/receiver_reader.cpp.j2", names["receiver_reader"]))
+    metadata = {"pattern": "attention",
+                "compute": {"variant": variant, "causal": causal, "scale": scale,
+                            "mask": mask_t.name if mask_t is not None else None,
+                            "chunks": [q_chunk, kv_chunk]},
+                "numerics": numerics(spec) | {"fp32_accumulation": True}}
+    return Plan(spec, "attention", files, context, cbs, metadata, explain)
