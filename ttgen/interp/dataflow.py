@@ -127,13 +127,18 @@ def get_noc_addr(a, b, c=None, d=None):
     return noc_xy_addr(a, b, c)
 
 
-def _resolve(noc_addr: int, size: int, what: str):
-    """A NoC address -> (memory, offset, core or None): a DRAM page, or a worker core's L1."""
+def _resolve(noc_addr: int, size: int, what: str, direction: str = ""):
+    """A NoC address -> (memory, offset, core or None): a DRAM page, or a worker core's L1. A DRAM access
+    counts `size` bytes of `direction` ("read" or "write") traffic on its buffer."""
     x, y, address = split_noc_addr(noc_addr)
     bank = _DRAM_BANK_BY_XY.get((x, y))
     device = ctx.device()
     if bank is not None:
         buffer, page, offset = device.dram.locate(bank, address, size)
+        if direction == "read":
+            buffer.bytes_read += size
+        elif direction == "write":
+            buffer.bytes_written += size
         return buffer.data, page * buffer.aligned_page_size + offset, None
     if x >= arch.VIRTUAL_TENSIX_START and y >= arch.VIRTUAL_TENSIX_START:
         core = device.core_at_virtual(x, y)
@@ -188,7 +193,7 @@ def _issue_read(src_noc_addr: int, dst_l1: int, size: int) -> None:
     if src_noc_addr % 16 != dst_l1 % 16:
         raise violation("noc-alignment", f"NoC read source 0x{src_noc_addr & 0xF_FFFF_FFFF:x} and destination "
                                          f"0x{dst_l1:x} differ in alignment modulo 16")
-    memory, start, src_core = _resolve(src_noc_addr, size, "NoC read source")
+    memory, start, src_core = _resolve(src_noc_addr, size, "NoC read source", "read")
     if src_core is not None and src_core.pending_into(start, start + size):
         raise violation("race", f"NoC read from {src_core.label} 0x{start:x} while data is still arriving there")
     _check_landing_zone(dst_l1, size)
@@ -203,7 +208,7 @@ def _issue_write(src_l1: int, dst_noc_addr: int, size: int) -> None:
     if size <= 0:
         raise violation("noc-bounds", f"NoC write of {size} bytes")
     _check_source(src_l1, size, "NoC write")
-    memory, start, dst_core = _resolve(dst_noc_addr, size, "NoC write destination")
+    memory, start, dst_core = _resolve(dst_noc_addr, size, "NoC write destination", "write")
     if dst_core is not None:
         _check_remote_landing(dst_core, start, size, "NoC write")
     _track(NocTransfer("write", current_cpp_location(), size, [(memory, start, dst_core)], src_core=ctx.core(),

@@ -38,6 +38,8 @@ class DramBuffer:
     size: int
     page_size: int
     data: np.ndarray = field(repr=False)
+    bytes_read: int = 0  # by NoC reads from kernels (not the host's enqueue calls): what the cost model counts
+    bytes_written: int = 0
 
     @property
     def num_pages(self) -> int:
@@ -81,6 +83,10 @@ class Dram:
         self.buffers.append(buffer)
         self.next_address = align(buffer.end_address, arch.DRAM_ALIGNMENT)
         return buffer
+
+    def traffic(self) -> tuple[int, int]:
+        """(bytes read, bytes written) by kernels over all buffers."""
+        return (sum(b.bytes_read for b in self.buffers), sum(b.bytes_written for b in self.buffers))
 
     def locate(self, bank: int, address: int, size: int) -> tuple[DramBuffer, int, int]:
         """(buffer, page, offset in page) for `size` bytes at `address` in `bank`; a violation if outside."""

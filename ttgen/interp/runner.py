@@ -35,6 +35,8 @@ class RunReport:
     violation: Violation | None = None
     steps: int = 0
     programs: int = 0
+    dram_read_bytes: int = 0  # moved by the kernels' NoC reads and writes (the host's own transfers excluded)
+    dram_written_bytes: int = 0
 
     def summary(self) -> str:
         if self.violation is not None:
@@ -86,6 +88,7 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
         return report
     finally:
         report.steps, report.programs = run.steps, run.programs_run
+        report.dram_read_bytes, report.dram_written_bytes = run.device.dram.traffic()
     missing = [name for name in meta["outputs"] if name not in run.outputs]
     if missing:
         report.violation = Violation("host-api", f"the host program never wrote output {missing[0]!r} "

@@ -108,16 +108,22 @@ void kernel_main() {
             for (uint32_t i = 0; i < Sq_t; ++i) {
                 uint32_t visible = visible_tiles(q_chunk * Sq_t + i, kc * Sk_t, Sk_t, causal);
                 tile_regs_acquire();
-                reduce_init<PoolType::MAX, ReduceDim::REDUCE_ROW>(cb_s, cb_scaler, cb_max_cur);
-                for (uint32_t j = 0; j < visible; ++j) {
-                    reduce_tile<PoolType::MAX, ReduceDim::REDUCE_ROW>(cb_s, cb_scaler, i * Sk_t + j, 0, 0);
-                }
-                reduce_uninit();
-                if (kc > 0) {
+                if (visible == 0) {
+                    // The row lies wholly above the diagonal in this chunk (only when kc > 0): m carries over.
                     copy_tile_to_dst_init_short(cb_max_prev);
-                    copy_tile(cb_max_prev, i, 1);
-                    binary_max_tile_init();
-                    binary_max_tile(0, 1, 0);
+                    copy_tile(cb_max_prev, i, 0);
+                } else {
+                    reduce_init<PoolType::MAX, ReduceDim::REDUCE_ROW>(cb_s, cb_scaler, cb_max_cur);
+                    for (uint32_t j = 0; j < visible; ++j) {
+                        reduce_tile<PoolType::MAX, ReduceDim::REDUCE_ROW>(cb_s, cb_scaler, i * Sk_t + j, 0, 0);
+                    }
+                    reduce_uninit();
+                    if (kc > 0) {
+                        copy_tile_to_dst_init_short(cb_max_prev);
+                        copy_tile(cb_max_prev, i, 1);
+                        binary_max_tile_init();
+                        binary_max_tile(0, 1, 0);
+                    }
                 }
                 tile_regs_commit();
                 tile_regs_wait();
@@ -170,16 +176,22 @@ void kernel_main() {
             for (uint32_t i = 0; i < Sq_t; ++i) {
                 uint32_t visible = visible_tiles(q_chunk * Sq_t + i, kc * Sk_t, Sk_t, causal);
                 tile_regs_acquire();
-                reduce_init<PoolType::SUM, ReduceDim::REDUCE_ROW>(cb_p, cb_scaler, cb_sum_cur);
-                for (uint32_t j = 0; j < visible; ++j) {
-                    reduce_tile<PoolType::SUM, ReduceDim::REDUCE_ROW>(cb_p, cb_scaler, i * Sk_t + j, 0, 0);
-                }
-                reduce_uninit();
-                if (kc > 0) {
-                    mul_tiles_init(cb_sum_prev, cb_alpha);
-                    mul_tiles(cb_sum_prev, cb_alpha, i, i, 1);
-                    add_binary_tile_init();
-                    add_binary_tile(0, 1, 0);
+                if (visible == 0) {
+                    // Nothing to add and alpha is 1: l carries over.
+                    copy_tile_to_dst_init_short(cb_sum_prev);
+                    copy_tile(cb_sum_prev, i, 0);
+                } else {
+                    reduce_init<PoolType::SUM, ReduceDim::REDUCE_ROW>(cb_p, cb_scaler, cb_sum_cur);
+                    for (uint32_t j = 0; j < visible; ++j) {
+                        reduce_tile<PoolType::SUM, ReduceDim::REDUCE_ROW>(cb_p, cb_scaler, i * Sk_t + j, 0, 0);
+                    }
+                    reduce_uninit();
+                    if (kc > 0) {
+                        mul_tiles_init(cb_sum_prev, cb_alpha);
+                        mul_tiles(cb_sum_prev, cb_alpha, i, i, 1);
+                        add_binary_tile_init();
+                        add_binary_tile(0, 1, 0);
+                    }
                 }
                 tile_regs_commit();
                 tile_regs_wait();
