@@ -31,6 +31,10 @@ VARIANTS = {
                                                                                       "along": "column"}}}),
     "elementwise_sfpu_chain": ("multi_elementwise", {"compute": {"expression": "relu(exp(A - B) * C)"}}),
     "elementwise_blocks": ("elementwise_add", {"schedule": {"tiles_per_block": 4}}),
+    # without an SFPU feature map both linear-attention compute kernels are fully type-checked
+    "linear_attention_identity_causal": ("linear_attention", {"compute": {"feature_map": "identity"}}),
+    "linear_attention_identity": ("linear_attention", {"compute": {"feature_map": "identity", "causal": False}}),
+    "attention_non_causal": ("flash_attention_fwd", {"compute": {"causal": False}}),
 }
 
 
@@ -43,5 +47,7 @@ def test_variant_compiles(headers, tmp_path, name):
     diagnostics = check_builds(collect_builds(folder), headers)
     problems = [*check_host(host), *errors(diagnostics)]
     assert not problems, "\n".join(str(p) for p in problems)
+    if name.startswith("linear_attention_identity"):
+        assert diagnostics == []
     if name == "elementwise_sfpu_chain":  # SFPU headers need the SFPI toolchain: said, not hidden
         assert [d.message for d in diagnostics] == [SFPI_NOTE]

@@ -253,3 +253,59 @@ def test_compute_ending_with_dst_held(dev):
     program(dev, src)
     v = violation_of(dev)
     assert v.check == "dst-lifecycle" and "ended with DST acquired" in v.message
+
+
+TRANSPOSE_ELU = """
+void kernel_main() {
+    uint32_t n = get_arg_val<uint32_t>(0);
+    compute_kernel_hw_startup(tt::CBIndex::c_0, tt::CBIndex::c_16);
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_wait_front(tt::CBIndex::c_0, 1);
+        cb_wait_front(tt::CBIndex::c_1, 1);
+        tile_regs_acquire();
+        LOAD
+        elu_tile_init();
+        elu_tile(0, 0x3f000000u);
+        tile_regs_commit();
+        tile_regs_wait();
+        cb_reserve_back(tt::CBIndex::c_16, 1);
+        pack_tile(0, tt::CBIndex::c_16);
+        cb_push_back(tt::CBIndex::c_16, 1);
+        cb_pop_front(tt::CBIndex::c_0, 1);
+        cb_pop_front(tt::CBIndex::c_1, 1);
+        tile_regs_release();
+    }
+}
+"""
+
+
+def _elu_half(x):
+    return np.where(x > 0, x, 0.5 * (np.exp(np.minimum(x, 0)) - 1))
+
+
+@pytest.mark.parametrize("load,arrange", [
+    ("transpose_init(tt::CBIndex::c_0);\n        transpose_tile(tt::CBIndex::c_0, 0, 0);", lambda t: t.T),
+    ("copy_tile_to_dst_init_short(tt::CBIndex::c_0, 1, 1);\n        copy_tile(tt::CBIndex::c_0, 0, 0);",
+     lambda t: t.T),
+    ("copy_tile_to_dst_init_short(tt::CBIndex::c_0);\n        copy_tile(tt::CBIndex::c_0, 0, 0);", lambda t: t),
+])
+def test_transpose_into_dst_then_elu(dev, load, arrange):
+    a, _, out = program(dev, TRANSPOSE_ELU.replace("LOAD", load))
+    dev.launch()
+    want = bf16(np.stack([_elu_half(arrange(t)) for t in a]))
+    np.testing.assert_allclose(result(out), want, atol=1e-2)
+
+
+def test_copy_with_face_transpose_only_swaps_the_off_diagonal_faces(dev):
+    load = "copy_tile_to_dst_init_short(tt::CBIndex::c_0, 1, 0);\n        copy_tile(tt::CBIndex::c_0, 0, 0);"
+    a, _, out = program(dev, TRANSPOSE_ELU.replace("LOAD", load))
+    dev.launch()
+    got = result(out)
+    np.testing.assert_allclose(got[0][:16, 16:], bf16(_elu_half(a[0][16:, :16])), atol=1e-2)
+    np.testing.assert_allclose(got[0][:16, :16], bf16(_elu_half(a[0][:16, :16])), atol=1e-2)
+
+
+def test_transpose_tile_needs_its_init(dev):
+    program(dev, TRANSPOSE_ELU.replace("LOAD", "transpose_tile(tt::CBIndex::c_0, 0, 0);"))
+    v = violation_of(dev)
+    assert v.check in ("init-missing", "init-mismatch") and "transpose_init" in v.message

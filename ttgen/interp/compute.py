@@ -55,6 +55,7 @@ class ComputeState:
     math: tuple | None = None  # what the last *_init configured the math engine for
     sfpu: str | None = None  # which SFPU op the last <op>_tile_init configured
     pack_mask: str | None = None  # reduce_init's packer edge mask ("row", "col", "scalar") until reduce_uninit
+    copy_transpose: tuple = (False, False)  # copy_tile_to_dst_init_short's (transpose, within 16x16 faces) flags
 
     def __post_init__(self):
         self.dst = np.zeros((arch.DST_TILES[("full", False)], 32, 32), dtype=np.float32)
@@ -358,14 +359,26 @@ TM_H = "api/compute/tile_move_copy.h"
 
 @API.function("copy_tile_init", groups=C, header=TM_H)
 def copy_tile_init(cbid):
-    st = _state()
-    _require_configured(st, "copy_tile_init")
-    _set_math(st, ("copy", int(cbid)))
+    copy_tile_to_dst_init_short(cbid)
 
 
 @API.function("copy_tile_to_dst_init_short", groups=C, header=TM_H)
-def copy_tile_to_dst_init_short(cbid, transpose=0):
-    copy_tile_init(cbid)
+def copy_tile_to_dst_init_short(cbid, transpose=0, transpose_within_16x16_face=0):
+    st = _state()
+    _require_configured(st, "copy_tile_to_dst_init_short")
+    st.copy_transpose = (bool(transpose), bool(transpose_within_16x16_face))
+    _set_math(st, ("copy", int(cbid)))
+
+
+def transpose_faces(tile: np.ndarray, of_faces: bool, within_faces: bool) -> np.ndarray:
+    """What the unpacker's transpose flags do to a 32x32 tile of four 16x16 faces [[f0, f1], [f2, f3]]: swap
+    f1 and f2, transpose each face, or both (a full transpose)."""
+    faces = tile.reshape(2, 16, 2, 16).transpose(0, 2, 1, 3)  # [face row, face col, r, c]
+    if of_faces:
+        faces = faces.transpose(1, 0, 2, 3)
+    if within_faces:
+        faces = faces.transpose(0, 1, 3, 2)
+    return np.ascontiguousarray(faces.transpose(0, 2, 1, 3).reshape(32, 32))
 
 
 @API.function("copy_tile", groups=C, header=TM_H)
@@ -374,7 +387,29 @@ def copy_tile(in_cb_id, in_tile_index, dst_tile_index):
     _require_math(st, ("copy", int(in_cb_id)), "copy_tile", f"copy_tile_init(c_{int(in_cb_id)})")
     _check_formats(st, (in_cb_id,), "copy_tile")  # the datacopy unpacks to source A
     slot = _math_slot(st, dst_tile_index, "copy_tile")
-    _write_dst(st, slot, _unpack(in_cb_id, in_tile_index, "copy_tile", to_dest=True))
+    tile = _unpack(in_cb_id, in_tile_index, "copy_tile", to_dest=True)
+    _write_dst(st, slot, transpose_faces(tile, *st.copy_transpose) if any(st.copy_transpose) else tile)
+
+
+# ----- transpose (api/compute/transpose.h): a 32x32 transpose on the way from a CB into DST ------------------------
+
+TR_H = "api/compute/transpose.h"
+
+
+@API.function("transpose_init", groups=C, header=TR_H)
+def transpose_init(icb):
+    st = _state()
+    _require_configured(st, "transpose_init")
+    _set_math(st, ("transpose", int(icb)))
+
+
+@API.function("transpose_tile", groups=C, header=TR_H)
+def transpose_tile(icb, itile, idst):
+    st = _state()
+    _require_math(st, ("transpose", int(icb)), "transpose_tile", f"transpose_init(c_{int(icb)})")
+    _check_formats(st, (icb,), "transpose_tile")
+    slot = _math_slot(st, idst, "transpose_tile")
+    _write_dst(st, slot, np.ascontiguousarray(_unpack(icb, itile, "transpose_tile", to_dest=True).T))
 
 
 # ----- matmul ------------------------------------------------------------------------------------------------
@@ -829,6 +864,38 @@ def _register_scalar_op(name: str, fn) -> None:
 
 for _name, _fn in _SCALAR_OPS.items():
     _register_scalar_op(_name, _fn)
+
+
+# ----- SFPU ops with a float32-bits parameter --------------------------------------------------------------------
+
+def _elu(x: np.ndarray, slope: np.float32) -> np.ndarray:
+    return np.where(x > 0, x, slope * (np.exp(np.minimum(x, 0)) - np.float32(1.0))).astype(np.float32)
+
+
+PARAM_SFPU_OPS = {"elu": ("api/compute/eltwise_unary/elu.h", _elu)}
+
+
+def _register_param_sfpu(name: str, header: str, fn) -> None:
+    @API.function(f"{name}_tile_init", groups=C, header=header)
+    def init():
+        st = _state()
+        _require_configured(st, f"{name}_tile_init")
+        st.sfpu = name
+
+    @API.function(f"{name}_tile", groups=C, header=header)
+    def op(idst, param0):
+        st = _state()
+        call = f"{name}_tile"
+        if st.sfpu != name:
+            raise violation("init-missing" if st.sfpu is None else "init-mismatch",
+                            f"{call} without {name}_tile_init (SFPU configured for {st.sfpu})")
+        value = np.array([int(param0) & 0xFFFF_FFFF], dtype=np.uint32).view(np.float32)[0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            _write_dst(st, _math_slot(st, idst, call), fn(_sfpu_source(st, idst, call), value))
+
+
+for _name, (_header, _fn) in PARAM_SFPU_OPS.items():
+    _register_param_sfpu(_name, _header, _fn)
 
 
 @API.function("read_tile_value", groups=C, header="api/compute/cb_api.h")

@@ -11,6 +11,7 @@ from .cast import plan_cast
 from .conv2d import plan_conv2d
 from .elementwise import plan_elementwise
 from .gemv import plan_gemv
+from .linear_attention import plan_linear_attention
 from .reduction import plan_reduction
 from .matmul import plan_matmul
 from .model import CBPlan, OutputFile, Plan
@@ -23,6 +24,7 @@ PLANNERS: dict[str, Callable[[Spec], Plan]] = {
     "cast": plan_cast,
     "conv2d": plan_conv2d,
     "attention": plan_attention,
+    "linear_attention": plan_linear_attention,
 }
 
 

@@ -41,6 +41,22 @@ def _fp32_bits(value: float) -> int:
     return struct.unpack("<I", struct.pack("<f", value))[0]
 
 
+def check_bhsd(spec: Spec, tensors) -> None:
+    """Attention tensors are bfloat16 [batch, heads, sequence, head_dim]."""
+    for t in tensors:
+        if len(t.dims) != 4:
+            raise spec.error("attention tensors are [batch, heads, sequence, head_dim]", t.group, t.name, "shape")
+        if t.dtype != "bfloat16":
+            raise spec.error("attention is implemented for bfloat16 tensors", t.group, t.name, "dtype")
+
+
+def require_fp32_dst(spec: Spec) -> None:
+    """Running values are carried in bfloat16 CBs and every update is computed in a 32-bit DST."""
+    if spec.doc.data.get("schedule", {}).get("dst", {}).get("fp32_accumulation") is False:
+        raise spec.error(f"{spec.pattern} accumulates in a 32-bit DST; fp32_accumulation cannot be off",
+                         "schedule", "dst")
+
+
 def plan_attention(spec: Spec) -> Plan:
     res.reject_unused_schedule(spec, SCHEDULE_KEYS)
     variant = spec.compute.get("variant", "mha")
@@ -58,11 +74,7 @@ def plan_attention(spec: Spec) -> Plan:
     if len(spec.outputs) != 1:
         raise spec.error("attention writes one output", "outputs")
     (o,) = spec.outputs.values()
-    for t in (q, k, v, o):
-        if len(t.dims) != 4:
-            raise spec.error("attention tensors are [batch, heads, sequence, head_dim]", t.group, t.name, "shape")
-        if t.dtype != "bfloat16":
-            raise spec.error("attention is implemented for bfloat16 tensors", t.group, t.name, "dtype")
+    check_bhsd(spec, (q, k, v, o))
     b, hq, s, d = q.dims
     _, hkv, skv, dk = k.dims
     if k.dims != v.dims:
@@ -115,8 +127,7 @@ def plan_attention(spec: Spec) -> Plan:
             raise spec.error(f"the {group} query heads of a group run on {group} cores together: the grid's "
                              f"{grid[0] * grid[1]} cores must be a multiple of {group}", "schedule", "grid")
     # fp32 DST keeps the running sums and the accumulator exact between steps; everything in CBs is bfloat16.
-    if spec.doc.data.get("schedule", {}).get("dst", {}).get("fp32_accumulation") is False:
-        raise spec.error("attention accumulates in a 32-bit DST; fp32_accumulation cannot be off", "schedule", "dst")
+    require_fp32_dst(spec)
     bf16 = FORMATS["bfloat16"]
     kv_depth = res.cb_pages(spec, "K", 1)[0]
     cbs = [

@@ -71,5 +71,44 @@ def _attention_inputs(meta: dict, inputs: dict, rng: np.random.Generator) -> dic
     return inputs
 
 
-REFERENCES = {"attention": _attention}
+FEATURE_MAPS = {
+    "elu_plus_one": lambda x: np.where(x > 0, x + 1.0, np.exp(np.minimum(x, 0.0))),
+    "relu": lambda x: np.maximum(x, 0.0),
+    "identity": lambda x: x,
+}
+
+
+def _linear_attention(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
+    """O = φ(Q) (φ(K)ᵀ V), causal: row i sees keys j <= i. The bound charges, at one bf16 unit each:
+    φ(K) packed to bf16 (plus the SFPU's few units for elu's exp) through |φ(Q)| |φ(K)|ᵀ |V|; the state rounded
+    to bf16 after every chunk, and φ(Q)'s own error, through |φ(Q)| Σ_c |S_c|; the causal chunk's scores
+    rounded, through |A| |V|; and the output's own pack."""
+    c = meta["compute"]
+    phi = FEATURE_MAPS[c["feature_map"]]
+    q, k, v = (inputs[n].astype(np.float64) for n in ("Q", "K", "V"))
+    fq, fk = phi(q), phi(k)
+    scores = fq @ np.swapaxes(fk, -1, -2)
+    weights = np.abs(fq) @ np.swapaxes(np.abs(fk), -1, -2)
+    if c["causal"]:
+        scores, weights = np.tril(scores), np.tril(weights)
+    out = scores @ v
+    chunk = c["chunk"]
+    seq = q.shape[-2]
+    states = np.zeros(fk.shape[:-2] + (fk.shape[-1], v.shape[-1]))
+    for start in range(0, seq, chunk):  # Σ_c |S_c|, S_c the state after chunk c
+        states += np.abs(np.swapaxes(fk[..., :start + chunk, :], -1, -2) @ v[..., :start + chunk, :])
+    phi_units = PHI_ROUNDINGS[c["feature_map"]]
+    bound = ULP * (phi_units * (weights @ np.abs(v)) + (1 + phi_units) * (np.abs(fq) @ states) + np.abs(out)) + ATOL
+    if c["causal"]:
+        bound += ULP * (np.abs(scores) @ np.abs(v))
+    (out_name,) = meta["outputs"]
+    return {out_name: Golden(out, bound)}
+
+
+# Units charged for φ(K) in bf16: elu+1 rounds once and its exp is a few units off on the SFPU; relu and the
+# identity of a bf16 value are exact.
+PHI_ROUNDINGS = {"elu_plus_one": 5, "relu": 0, "identity": 0}
+
+
+REFERENCES = {"attention": _attention, "linear_attention": _linear_attention}
 INPUT_ADJUSTMENTS = {"attention": _attention_inputs}

@@ -1,0 +1,26 @@
+"""Attention plans: shapes, variants and chunking refused with the spec path that is wrong."""
+
+import pytest
+
+
+def test_default_plans(plan_variant):
+    for spec in ("flash_attention_fwd", "gqa", "block_sparse_attention"):
+        plan = plan_variant(spec)
+        assert plan.metadata["numerics"]["fp32_accumulation"] is True
+        assert plan.context["geometry"]["Sq_t"] == 2 and plan.context["geometry"]["Sk_t"] == 4
+
+
+@pytest.mark.parametrize("spec,sections,path,fragment", [
+    ("flash_attention_fwd", {"schedule": {"chunks": {"q": 48}}}, ("schedule", "chunks", "q"), "multiple of 32"),
+    ("flash_attention_fwd", {"schedule": {"chunks": {"kv": 96}}}, ("schedule", "chunks", "kv"), "dividing"),
+    ("flash_attention_fwd", {"compute": {"variant": "mla"}}, ("compute", "variant"), "no template set"),
+    ("flash_attention_fwd", {"schedule": {"dst": {"fp32_accumulation": False}}}, ("schedule", "dst"), "32-bit DST"),
+    ("gqa", {"sizes": {"HQ": 6, "HKV": 4}}, ("inputs", "K", "shape"), "multiple of heads_kv"),
+    ("gqa", {"schedule": {"grid": [3, 1]}}, ("schedule", "grid"), "multiple of 4"),
+    ("block_sparse_attention", {"sizes": {"NK": 8}}, ("inputs", "block_mask", "shape"), "q blocks, kv blocks"),
+    ("block_sparse_attention", {"compute": {"block": [64, 64]}}, ("compute", "block"), "blocks are the chunks"),
+])
+def test_errors_point_into_the_spec(plan_error, spec, sections, path, fragment):
+    e = plan_error(spec, **sections)
+    assert fragment in e.message
+    assert e.location.path == ".".join(path)
