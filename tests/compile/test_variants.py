@@ -35,6 +35,7 @@ VARIANTS = {
     "linear_attention_identity_causal": ("linear_attention", {"compute": {"feature_map": "identity"}}),
     "linear_attention_identity": ("linear_attention", {"compute": {"feature_map": "identity", "causal": False}}),
     "attention_non_causal": ("flash_attention_fwd", {"compute": {"causal": False}}),
+    "attention_backward_non_causal": ("flash_attention_bwd", {"compute": {"causal": False}}),
 }
 
 

@@ -649,3 +649,8 @@ def test_executing_calls_no_tree_sitter_code(monkeypatch):
         sys.setprofile(None)
     assert result == expected
     assert calls == []
+
+
+def test_a_keyword_cannot_name_a_variable():
+    with pytest.raises(CompileError, match="'do' is a C\\+\\+ keyword"):
+        compile_source("void kernel_main() {\n    const auto do = 1;\n}\n", "dataflow")

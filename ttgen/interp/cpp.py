@@ -23,6 +23,7 @@ from typing import Any, Callable
 import tree_sitter_cpp
 from tree_sitter import Language, Node, Parser
 
+from ..cpp_keywords import CPP_KEYWORDS
 from ..errors import Location, TtgenError
 from . import cruntime
 from .api import API, CONSTANT, FUNCTION, TYPE, Api, ApiEntry
@@ -494,7 +495,10 @@ class Compiler:
             node = inner if inner is not None else node.named_children[0]
         if node.type != "identifier":
             raise self.unsupported(node, "declarator")
-        return node.text.decode()
+        name = node.text.decode()
+        if name in CPP_KEYWORDS:
+            raise self.error(node, f"'{name}' is a C++ keyword and cannot name a variable")
+        return name
 
     def _type_text(self, type_node: Node) -> str:
         return re.sub(r"\s+", " ", type_node.text.decode()).strip()

@@ -7,6 +7,7 @@ from typing import Callable
 
 from ..spec import Spec
 from .attention import plan_attention
+from .attention_backward import plan_attention_backward
 from .cast import plan_cast
 from .conv2d import plan_conv2d
 from .elementwise import plan_elementwise
@@ -24,6 +25,7 @@ PLANNERS: dict[str, Callable[[Spec], Plan]] = {
     "cast": plan_cast,
     "conv2d": plan_conv2d,
     "attention": plan_attention,
+    "attention_backward": plan_attention_backward,
     "linear_attention": plan_linear_attention,
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..cpp_keywords import CPP_KEYWORDS
 from ..spec import Spec, TensorSpec
 from .model import CBPlan, OutputFile
 
@@ -69,12 +70,15 @@ def base_context(spec: Spec, names: dict[str, str]) -> dict[str, Any]:
 HOST_TYPES = {"bfloat16": "bfloat16", "float32": "float"}
 
 
+
 def tensor_context(spec: Spec, tensor: TensorSpec, cb: CBPlan, rows: str = "rows", cols: str = "cols") -> dict[str, Any]:
     """How one tensor is spelled across the kernel files; `rows`/`cols` name its 2-D extent in the host."""
     if tensor.dtype not in HOST_TYPES:
         raise spec.error(f"host I/O of {tensor.dtype} tensors is not supported yet (use bfloat16 or float32)",
                          tensor.group, tensor.name, "dtype")
     var = tensor.name.lower()
+    if var in CPP_KEYWORDS:  # dO -> do
+        var = f"{var}_tensor"
     return {
         "name": tensor.name,
         "var": var,

@@ -110,5 +110,60 @@ def _linear_attention(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Go
 PHI_ROUNDINGS = {"elu_plus_one": 5, "relu": 0, "identity": 0}
 
 
-REFERENCES = {"attention": _attention, "linear_attention": _linear_attention}
-INPUT_ADJUSTMENTS = {"attention": _attention_inputs}
+def _softmax_parts(meta: dict, q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(scaled masked scores, P, logsumexp) in float64."""
+    scores = _masked_scores(meta, q, k, {})
+    peak = scores.max(axis=-1, keepdims=True)
+    total = np.exp(scores - peak).sum(axis=-1, keepdims=True)
+    lse = peak + np.log(total)
+    return scores, np.exp(scores - lse), lse[..., 0]
+
+
+def _backward_inputs(meta: dict, inputs: dict, rng: np.random.Generator) -> dict:
+    """Q widened as for the forward; O and L are the forward's own outputs for these Q, K, V (rounded to their
+    dtype, as a forward kernel would have stored them); dO stays uniform in [-1, 1)."""
+    inputs["Q"] = round_to(inputs["Q"] * QUERY_RANGE, meta["inputs"]["Q"]["dtype"])
+    q, k, v = (inputs[n].astype(np.float64) for n in ("Q", "K", "V"))
+    _, p, lse = _softmax_parts(meta, q, k)
+    inputs["O"] = round_to((p @ v).astype(np.float32), meta["inputs"]["O"]["dtype"])
+    inputs["L"] = round_to(lse.astype(np.float32), meta["inputs"]["L"]["dtype"])
+    return inputs
+
+
+def _attention_backward(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
+    """dV = Pᵀ dO, dS = P ∘ (dO Vᵀ - rowsum(P ∘ dO Vᵀ)), dQ = scale · dS K, dK = scale · dSᵀ Q, all from Q, K, V
+    and dO (the given O and L are the kernel's shortcut to P and the row term, not part of the definition).
+
+    Bound. P is recomputed from bf16 scores and a bf16 L: relative error ε_P = 2^-8 (4 + max|s| + max|L|).
+    dP and D = rowsum(dO ∘ O) are each rounded once more (D also carries O's rounding), dS once, and every
+    accumulator once per chunk it sums over. Each error is charged through the magnitudes it flows through:
+    |dS| error <= ε_P |P| |dP - D| + 2^-8 |P| (|dO| |V|ᵀ + rowsum(|dO| ∘ |O|)) + 2^-8 |dS|."""
+    c = meta["compute"]
+    scale = c["scale"]
+    q, k, v, do, o = (inputs[n].astype(np.float64) for n in ("Q", "K", "V", "dO", "O"))
+    scores, p, _ = _softmax_parts(meta, q, k)
+    dp = do @ np.swapaxes(v, -1, -2)
+    row = (p * dp).sum(axis=-1, keepdims=True)
+    ds = p * (dp - row)
+    dq, dk, dv = scale * ds @ k, scale * np.swapaxes(ds, -1, -2) @ q, np.swapaxes(p, -1, -2) @ do
+    finite = np.where(np.isfinite(scores), np.abs(scores), 0.0)
+    eps_p = ULP * (4 + finite.max() + np.abs(inputs["L"]).max())
+    row_magnitude = (np.abs(do) * np.abs(o)).sum(axis=-1, keepdims=True)
+    ds_error = eps_p * p * np.abs(dp - row) + ULP * p * (np.abs(do) @ np.swapaxes(np.abs(v), -1, -2) + row_magnitude) \
+        + ULP * np.abs(ds)
+    q_chunk, kv_chunk = c["chunks"]
+    seq = q.shape[-2]
+    q_steps, kv_steps = seq // q_chunk, seq // kv_chunk  # accumulator roundings of dK/dV and of dQ
+    abs_ds_t = np.swapaxes(np.abs(ds), -1, -2)
+    bounds = {
+        "dQ": scale * (ds_error @ np.abs(k) + ULP * kv_steps * np.abs(ds) @ np.abs(k)),
+        "dK": scale * (np.swapaxes(ds_error, -1, -2) @ np.abs(q) + ULP * q_steps * abs_ds_t @ np.abs(q)),
+        "dV": (eps_p + ULP * q_steps) * np.swapaxes(p, -1, -2) @ np.abs(do),
+    }
+    values = {"dQ": dq, "dK": dk, "dV": dv}
+    return {name: Golden(values[name], bounds[name] + ULP * np.abs(values[name]) + ATOL) for name in meta["outputs"]}
+
+
+REFERENCES = {"attention": _attention, "linear_attention": _linear_attention,
+              "attention_backward": _attention_backward}
+INPUT_ADJUSTMENTS = {"attention": _attention_inputs, "attention_backward": _backward_inputs}

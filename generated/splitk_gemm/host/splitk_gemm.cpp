@@ -35,6 +35,7 @@ int main() {
     std::shared_ptr<distributed::MeshDevice> mesh_device = distributed::MeshDevice::create_unit_mesh(0);
     distributed::MeshCommandQueue& cq = mesh_device->mesh_command_queue();
     auto device_range = distributed::MeshCoordinateRange(mesh_device->shape());
+
     CoreCoord core_grid = {4, 4};
 
     distributed::DeviceLocalBufferConfig a_dram_config{.page_size = 2048, .buffer_type = BufferType::DRAM};
