@@ -35,6 +35,7 @@ VARIANTS = {
     "linear_attention_identity_causal": ("linear_attention", {"compute": {"feature_map": "identity"}}),
     "linear_attention_identity": ("linear_attention", {"compute": {"feature_map": "identity", "causal": False}}),
     "attention_non_causal": ("flash_attention_fwd", {"compute": {"causal": False}}),
+    "fp8_gemm_bf16_carry": ("fp8_gemm", {"schedule": {"grid": [2, 2], "carry": {"A": "bfloat16", "B": "bfloat16"}}}),
     "attention_backward_non_causal": ("flash_attention_bwd", {"compute": {"causal": False}}),
 }
 

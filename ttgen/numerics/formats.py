@@ -101,6 +101,10 @@ _ALL = (
 )
 
 FORMATS: dict[str, DataFormat] = {f.name: f for f in _ALL}
+
+# Host formats with no Tensix tile format: a spec carries them in one (schedule.carry). e4m3 is the OCP "fn"
+# variant (no infinities, max 448), the format of FP8 training and inference recipes.
+HOST_ONLY = {"float8_e4m3": ml_dtypes.float8_e4m3fn, "float8_e5m2": ml_dtypes.float8_e5m2}
 _BY_METAL = {f.metal_name: f for f in _ALL}
 
 # Formats stored as one plain little-endian element per value.
@@ -243,6 +247,8 @@ def round_to(values: np.ndarray, fmt: str) -> np.ndarray:
     so ``values`` must be [..., R, C] with R and C multiples of 32.  Integer
     formats only accept values that are already in-range integers.
     """
+    if fmt in HOST_ONLY:
+        return np.asarray(values, dtype=np.float32).astype(HOST_ONLY[fmt]).astype(np.float32)
     spec = _format(fmt)
     values = np.asarray(values, dtype=np.float32)
     if spec.name in _BFP_MAGNITUDE_BITS:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cpp_keywords import CPP_KEYWORDS
+from ..numerics.formats import HOST_ONLY
 from ..spec import Spec, TensorSpec
 from .model import CBPlan, OutputFile
 
@@ -73,7 +74,7 @@ HOST_TYPES = {"bfloat16": "bfloat16", "float32": "float"}
 
 def tensor_context(spec: Spec, tensor: TensorSpec, cb: CBPlan, rows: str = "rows", cols: str = "cols") -> dict[str, Any]:
     """How one tensor is spelled across the kernel files; `rows`/`cols` name its 2-D extent in the host."""
-    if tensor.dtype not in HOST_TYPES:
+    if tensor.dtype not in HOST_TYPES and tensor.dtype not in HOST_ONLY:
         raise spec.error(f"host I/O of {tensor.dtype} tensors is not supported yet (use bfloat16 or float32)",
                          tensor.group, tensor.name, "dtype")
     var = tensor.name.lower()
@@ -86,7 +87,7 @@ def tensor_context(spec: Spec, tensor: TensorSpec, cb: CBPlan, rows: str = "rows
         "buffer": f"{var}_buffer",
         "cb": cb,
         "dtype": tensor.dtype,
-        "host_type": HOST_TYPES[tensor.dtype],
+        "host_type": HOST_TYPES.get(tensor.dtype, "float"),  # FP8 values travel from the host as float
         "dims": list(tensor.dims),
         "rows": rows,
         "cols": cols,

@@ -21,7 +21,8 @@ from .model import CBPlan, Plan
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "work_split", "roles"}
 
 
-def _operands(spec: Spec) -> tuple[str, str]:
+def operands(spec: Spec, extra: tuple[str, ...] = ()) -> tuple[str, str]:
+    """The two inputs of 'X @ Y'; every other input must be one of `extra` (e.g. scale tensors)."""
     text = spec.compute.get("expression")
     if text is None:
         raise spec.error("the matmul pattern needs compute.expression, e.g. 'A @ B'", "compute")
@@ -33,7 +34,7 @@ def _operands(spec: Spec) -> tuple[str, str]:
             and isinstance(tree.right, ex.Operand)):
         raise spec.error("the matmul pattern computes one product of two inputs, 'X @ Y'", "compute", "expression")
     for name in spec.inputs:
-        if name not in (tree.left.name, tree.right.name):
+        if name not in (tree.left.name, tree.right.name, *extra):
             raise spec.error(f"input {name} is not used by the expression", "inputs", name)
     return tree.left.name, tree.right.name
 
@@ -50,7 +51,7 @@ class MatmulShape:
 
 def matmul_shape(spec: Spec) -> MatmulShape:
     """Validate a two-operand product C = A @ B of 2-D tile-multiple tensors."""
-    a_name, b_name = _operands(spec)
+    a_name, b_name = operands(spec)
     if spec.compute.get("transpose_b") or spec.compute.get("scales"):
         raise spec.error("transpose_b and scales are not supported by this template set yet", "compute")
     a, b = spec.inputs[a_name], spec.inputs[b_name]
@@ -72,6 +73,10 @@ def matmul_shape(spec: Spec) -> MatmulShape:
 
 
 def plan_matmul(spec: Spec) -> Plan:
+    if spec.compute.get("scales"):
+        from .fp8_matmul import plan_fp8_matmul  # 8-bit operands with per-block scales
+
+        return plan_fp8_matmul(spec)
     if spec.schedule.split_k:
         from .splitk import plan_splitk  # K split over cores, partials reduced by a second program or by owners
 

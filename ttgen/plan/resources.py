@@ -16,6 +16,9 @@ TENSIX_FORMATS = ("bfloat16", "float32", "float16", "bfloat8_b", "bfloat4_b", "i
 
 
 def tile_format(spec: Spec, tensor: TensorSpec) -> DataFormat:
+    """The tile format a tensor's pages have on the device: its dtype's, or the one schedule.carry names."""
+    if tensor.name in spec.schedule.carry:
+        return FORMATS[spec.schedule.carry[tensor.name]]
     if tensor.dtype not in TENSIX_FORMATS:
         raise spec.error(f"dtype {tensor.dtype} has no Tensix tile format; carry it in one with schedule.carry",
                          tensor.group, tensor.name, "dtype")

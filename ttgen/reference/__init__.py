@@ -88,7 +88,7 @@ __all__ = ["make_inputs", "golden", "compare", "Golden", "Comparison", "REFERENC
 
 
 # The pattern modules register themselves here (imported last: they use Golden and the constants above).
-from . import attention, linear  # noqa: E402
+from . import attention, linear, quantized  # noqa: E402
 
-REFERENCES = {**linear.REFERENCES, **attention.REFERENCES}
-INPUT_ADJUSTMENTS = {**attention.INPUT_ADJUSTMENTS}
+REFERENCES = {**linear.REFERENCES, **attention.REFERENCES, **quantized.REFERENCES}
+INPUT_ADJUSTMENTS = {**attention.INPUT_ADJUSTMENTS, **quantized.INPUT_ADJUSTMENTS}
