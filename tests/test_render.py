@@ -69,3 +69,14 @@ def test_templates_cannot_reach_python_internals(tmp_path):
     template = env.from_string("{{ ctx.__class__.__mro__ }}")
     with pytest.raises(Exception):
         template.render(ctx={})
+
+
+def test_host_constants_never_redeclare_a_size():
+    from ttgen.errors import RenderError
+    from ttgen.render import host_constant
+
+    ctx = {"sizes": {"D": 64, "S": 512}, "spec_file": "a.yaml"}
+    assert host_constant(ctx, "Dt", "D / 32") == "constexpr uint32_t Dt = D / 32;"
+    assert host_constant(ctx, "D", 64) == "" and host_constant(ctx, "D", "D") == ""
+    with pytest.raises(RenderError, match="size 'S' = 512 collides"):
+        host_constant(ctx, "S", 256)

@@ -26,10 +26,23 @@ CLANG_FORMAT_STYLE = TEMPLATES_DIR / ".clang-format"
 METADATA = "kernel.json"
 
 
+def host_constant(ctx: dict, name: str, value) -> str:
+    """`constexpr uint32_t name = value;` for the host program, unless the spec already has a size of that name
+    (declared at the top of main) with the same meaning; a size of that name meaning something else is an error
+    rather than a redeclaration in the emitted code."""
+    sizes = ctx["sizes"]
+    if name not in sizes:
+        return f"constexpr uint32_t {name} = {value};"
+    if str(value) in (name, str(sizes[name])):
+        return ""
+    raise RenderError(f"size {name!r} = {sizes[name]} collides with the host program's {name} = {value}; rename "
+                      "the size", Location(ctx["spec_file"]))
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     # The sandbox keeps templates away from Python internals (no __class__ / __globals__ walks).
-    return jinja2.sandbox.ImmutableSandboxedEnvironment(
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -37,6 +50,8 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    env.globals["constant"] = host_constant
+    return env
 
 
 def render_plan(plan: Plan) -> dict[str, str]:

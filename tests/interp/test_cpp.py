@@ -654,3 +654,12 @@ def test_executing_calls_no_tree_sitter_code(monkeypatch):
 def test_a_keyword_cannot_name_a_variable():
     with pytest.raises(CompileError, match="'do' is a C\\+\\+ keyword"):
         compile_source("void kernel_main() {\n    const auto do = 1;\n}\n", "dataflow")
+
+
+def test_a_name_declared_twice_in_one_scope_is_an_error():
+    src = "int main() {\n    constexpr uint32_t D = 64;\n    constexpr uint32_t D = 64;\n    return 0;\n}\n"
+    with pytest.raises(CompileError, match="redeclaration of 'D'") as info:
+        compile_source(src, "host")
+    assert info.value.location.line == 3
+    shadowing = "int main() {\n    uint32_t d = 1;\n    {\n        uint32_t d = 2;\n    }\n    return 0;\n}\n"
+    compile_source(shadowing, "host")  # a nested scope may shadow

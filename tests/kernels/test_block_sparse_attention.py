@@ -41,3 +41,13 @@ def test_reader_ignoring_the_mask_fails(rendered, tmp_path):
     testing.mutate(folder, "reader", r"\(keep\[kc\] & 0x7FFF\) == 0", "false")
     report = testing.run(folder)
     assert report.violation is None and not report.ok
+
+
+def test_a_query_chunk_with_no_kept_block_is_written_as_zeros(rendered, tmp_path):
+    folder = rendered("block_sparse_attention")
+    mask = reference.make_inputs(read_metadata(folder), 0)["block_mask"]
+    assert not mask[0, 0, -1].any() and mask[0, 0, :-1].any(axis=-1).all()
+    assert_passes(testing.run(folder))
+    broken = testing.copy_folder(folder, tmp_path / "bsa")
+    testing.mutate(broken, "compute", r"if \(num_chunks == 0\) \{", "if (false) {")
+    assert not testing.run(broken).ok

@@ -16,7 +16,7 @@ def test_default_plans(plan_variant):
     ("flash_attention_fwd", {"compute": {"variant": "mla"}}, ("compute", "variant"), "no template set"),
     ("flash_attention_fwd", {"schedule": {"dst": {"fp32_accumulation": False}}}, ("schedule", "dst"), "32-bit DST"),
     ("gqa", {"sizes": {"HQ": 6, "HKV": 4}}, ("inputs", "K", "shape"), "multiple of heads_kv"),
-    ("gqa", {"schedule": {"grid": [3, 1]}}, ("schedule", "grid"), "multiple of 4"),
+    ("gqa", {"schedule": {"grid": [2, 4]}}, ("schedule", "grid"), "width 2 must be a multiple of 4"),
     ("block_sparse_attention", {"sizes": {"NK": 8}}, ("inputs", "block_mask", "shape"), "q blocks, kv blocks"),
     ("block_sparse_attention", {"compute": {"block": [64, 64]}}, ("compute", "block"), "blocks are the chunks"),
 ])

@@ -64,6 +64,14 @@ def _expand_attribute_macros(source: str) -> str:
     return _MACRO_RE.sub(lambda m: _ATTRIBUTE_MACROS[m.group(1)].ljust(len(m.group(1))), source)
 
 
+class Redeclaration(Exception):
+    """A name declared twice in one scope (a C++ error the compiler reports at the declaration)."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
 @dataclass
 class _Var:
     py: str  # Python local name
@@ -113,6 +121,8 @@ class _FunctionContext:
         self.ret_store: Callable | None = None
 
     def declare(self, name: str, store: Callable | None, ref: bool = False) -> _Var:
+        if name in self.scopes[-1]:
+            raise Redeclaration(name)
         py = f"v_{name}"
         n = 1
         while py in self.used:
@@ -370,7 +380,10 @@ class Compiler:
         if t == "compound_statement":
             return self._block(node)
         if t == "declaration":
-            return self._declaration(node)
+            try:
+                return self._declaration(node)
+            except Redeclaration as exc:
+                raise self.error(node, f"redeclaration of '{exc.name}' in the same scope") from None
         if t == "expression_statement":
             if not node.named_children:
                 return []

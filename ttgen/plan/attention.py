@@ -64,11 +64,10 @@ def plan_attention(spec: Spec) -> Plan:
         raise spec.error(f"attention variant {variant!r} has no template set yet (available: {', '.join(VARIANTS)})",
                          "compute", "variant")
     causal = bool(spec.compute.get("causal", False))
-    names_in = {"Q", "K", "V"} | ({"mask"} if variant == "block_sparse" else set())
     q, k, v = (spec.inputs.get(n) for n in ("Q", "K", "V"))
     if q is None or k is None or v is None:
         raise spec.error("attention reads inputs named Q, K and V", "inputs")
-    extra = set(spec.inputs) - names_in - ({spec.compute.get("mask")} if variant == "block_sparse" else set())
+    extra = set(spec.inputs) - {"Q", "K", "V"} - ({spec.compute.get("mask")} if variant == "block_sparse" else set())
     if extra:
         raise spec.error(f"unexpected input {sorted(extra)[0]!r} for {variant} attention", "inputs", sorted(extra)[0])
     if len(spec.outputs) != 1:
@@ -123,9 +122,9 @@ def plan_attention(spec: Spec) -> Plan:
             raise spec.error("block_sparse attention takes its sparsity from the mask; causal is not combined",
                              "compute", "causal")
     if variant == "gqa":
-        if grid[0] * grid[1] % group:
-            raise spec.error(f"the {group} query heads of a group run on {group} cores together: the grid's "
-                             f"{grid[0] * grid[1]} cores must be a multiple of {group}", "schedule", "grid")
+        if grid[0] % group:
+            raise spec.error(f"the {group} query heads of a group run on {group} neighbouring cores of a grid row: "
+                             f"the grid's width {grid[0]} must be a multiple of {group}", "schedule", "grid")
     # fp32 DST keeps the running sums and the accumulator exact between steps; everything in CBs is bfloat16.
     require_fp32_dst(spec)
     bf16 = FORMATS["bfloat16"]
@@ -134,7 +133,6 @@ def plan_attention(spec: Spec) -> Plan:
         CBPlan(0, "cb_q", bf16, sq_t * dt, "the query chunk"),
         CBPlan(1, "cb_k", bf16, kv_depth * sk_t * dt, "key chunks"),
         CBPlan(2, "cb_v", bf16, kv_depth * sk_t * dt, "value chunks"),
-        CBPlan(3, "cb_mask", bf16, 1, "causal mask tile: 0 on and below the diagonal, -inf above"),
         CBPlan(4, "cb_scaler", bf16, 1, "reduce scaler: 1.0 in row 0 of each face"),
         CBPlan(16, "cb_out", bf16, 2, "output tiles"),
         CBPlan(17, "cb_o_a", bf16, sq_t * dt, "output accumulator (one of two, swapped every chunk)"),
@@ -148,19 +146,22 @@ def plan_attention(spec: Spec) -> Plan:
         CBPlan(29, "cb_sum_b", bf16, sq_t, "running row sum (the other)"),
         CBPlan(30, "cb_alpha", bf16, sq_t, "correction exp(m_prev - m)"),
     ]
+    if causal:
+        cbs.append(CBPlan(3, "cb_mask", bf16, 1, "causal mask tile: 0 on and below the diagonal, -inf above"))
     if variant == "block_sparse":
         cbs.append(CBPlan(5, "cb_ctrl", FORMATS["uint32"], 1, "control page: how many K/V chunks the mask keeps"))
         cbs.append(CBPlan(6, "cb_mask_row", bf16, 1, "the reader's scratch page for a unit's row of the block mask"))
     l1 = res.check_l1(spec, cbs)
     res.check_dram(spec, [q, k, v, o])
+    by_var = {cb.var: cb for cb in cbs}
     names = kernel_names(spec) | ({"receiver_reader": f"kernels/dataflow/reader_{spec.name}_receiver.cpp"}
                                   if variant == "gqa" else {})
     context = base_context(spec, names) | {
-        "q": tensor_context(spec, q, cbs[0], "rows_q", "D"),
-        "k": tensor_context(spec, k, cbs[1], "rows_kv", "D"),
-        "v": tensor_context(spec, v, cbs[2], "rows_kv", "D"),
-        "o": tensor_context(spec, o, cbs[5], "rows_q", "D"),
-        "cb": {cb.var: cb for cb in cbs},
+        "q": tensor_context(spec, q, by_var["cb_q"], "rows_q", "D"),
+        "k": tensor_context(spec, k, by_var["cb_k"], "rows_kv", "D"),
+        "v": tensor_context(spec, v, by_var["cb_v"], "rows_kv", "D"),
+        "o": tensor_context(spec, o, by_var["cb_out"], "rows_q", "D"),
+        "cb": by_var,
         "cbs": cbs,
         "grid": grid,
         "variant": variant,
@@ -172,14 +173,15 @@ def plan_attention(spec: Spec) -> Plan:
         "scale_bits": f"0x{_fp32_bits(scale):08X}",
         "fp32_dest_acc_en": True,
         "dst_full_sync_en": spec.schedule.dst_sync == "full",
-        "mask": tensor_context(spec, mask_t, cbs[-1], "mask_rows", "mask_cols") if mask_t is not None else None,
+        "mask": (tensor_context(spec, mask_t, by_var["cb_mask_row"], "mask_rows", "mask_cols")
+                 if mask_t is not None else None),
     }
     cores = grid[0] * grid[1]
     explain = [
         f"{variant} attention, Q[{b}, {hq}, {s}, {d}] K/V[{b}, {hkv}, {skv}, {d}], scale {scale:g}"
         + (", causal" if causal else ""),
-        f"work unit: {q_chunk} query rows ({sq_t} tiles) of one (batch, head): {units} units over {cores} cores "
-        f"({res.split_work(units, grid).describe('unit')})",
+        f"work unit: {q_chunk} query rows ({sq_t} tiles) of one (batch, head): "
+        f"{res.split_work(units, grid).describe('unit')}",
         f"K/V chunks of {kv_chunk} rows ({sk_t} tiles): {num_kv_chunks} per unit"
         + ("; causal: only chunks up to the diagonal are read, tiles above it skipped" if causal else ""),
         "online softmax: running max m, row sums l and accumulator O in bfloat16 CBs between chunks, each update "

@@ -103,8 +103,7 @@ def plan_linear_attention(spec: Spec) -> Plan:
     explain = [
         f"linear attention, φ = {feature_map}, Q/K[{b}, {h}, {s}, {d}] V/O[{b}, {h}, {s}, {e}]"
         + (", causal" if causal else ""),
-        f"work unit: one (batch, head): {units} units over {grid[0] * grid[1]} cores "
-        f"({res.split_work(units, grid).describe('unit')})",
+        f"work unit: one (batch, head): {res.split_work(units, grid).describe('unit')}",
         f"chunks of {chunk} rows ({ct} tiles): {num_chunks} per head; the state S ({dt}x{et} tiles) stays in L1",
         ("causal: O_c = φ(Q_c) S_prev + (φ(Q_c) φ(K_c)ᵀ ∘ M) V_c, then S += φ(K_c)ᵀ V_c" if causal else
          "non-causal: S = Σ φ(K_c)ᵀ V_c over all chunks first, then O_c = φ(Q_c) S"),

@@ -116,7 +116,6 @@ def plan_matmul(spec: Spec) -> Plan:
         "cbs": cbs,
         "grid": grid,
         "dims": {"M": cxx(M), "N": cxx(N), "K": cxx(K)},
-        "dims_are_sizes": [str(d) for d in (M, N, K)] == ["M", "N", "K"],
         "tiles": {"Mt": cxx(sympy.floor(sympy.Symbol("M") / TH)), "Kt": cxx(sympy.floor(sympy.Symbol("K") / TW)),
                   "Nt": cxx(sympy.floor(sympy.Symbol("N") / TW))},
         "index": {

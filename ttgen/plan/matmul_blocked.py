@@ -139,7 +139,6 @@ def plan_matmul_blocked(spec: Spec) -> Plan:
         "writer_args": ["Nt", "per_core_m", "per_core_n", "out_subblock_h", "out_subblock_w", "blocks_n"],
         "index": index,
         "dims": {"M": cxx(a.shape[0]), "N": cxx(b.shape[1]), "K": cxx(a.shape[1])},
-        "dims_are_sizes": [str(d) for d in (a.shape[0], b.shape[1], a.shape[1])] == ["M", "N", "K"],
         "tiles": {"Mt": "M / constants::TILE_HEIGHT", "Kt": "K / constants::TILE_WIDTH",
                   "Nt": "N / constants::TILE_WIDTH"},
     }

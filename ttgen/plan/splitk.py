@@ -83,8 +83,7 @@ def plan_splitk(spec: Spec) -> Plan:
                f"{slice_tiles} tiles"]
     common = {"a": None, "grid": grid, "factor": factor, "slice_tiles": slice_tiles, "index": index,
               "reduction": reduction, "partial_dtype": partial_fmt.name,
-              "dims": {"M": cxx(a.shape[0]), "N": cxx(b.shape[1]), "K": cxx(a.shape[1])},
-              "dims_are_sizes": [str(d) for d in (a.shape[0], b.shape[1], a.shape[1])] == ["M", "N", "K"]}
+              "dims": {"M": cxx(a.shape[0]), "N": cxx(b.shape[1]), "K": cxx(a.shape[1])}}
 
     if reduction == "two_programs":
         split_1 = res.split_work(factor * out_tiles, grid)

@@ -33,9 +33,9 @@ int main() {
     constexpr uint32_t batch = 1, in_h = 32, in_w = 32, channels = 32, filters = 64;
     constexpr uint32_t kernel_h = 3, kernel_w = 3, stride_h = 1, stride_w = 1;
     constexpr uint32_t pad_h = 1, pad_w = 1, out_h = 32, out_w = 32;
-    constexpr uint32_t P = batch * out_h * out_w;
-    constexpr uint32_t K = kernel_h * kernel_w * channels;
-    constexpr uint32_t F = filters;
+    constexpr uint32_t P = 1024;  // output pixels: batch * out_h * out_w
+    constexpr uint32_t K = 288;   // kernel_h * kernel_w * channels
+
     constexpr uint32_t pixel_tiles = P / constants::TILE_HEIGHT;
     constexpr uint32_t Kt = K / constants::TILE_WIDTH;
     constexpr uint32_t Ft = F / constants::TILE_WIDTH;

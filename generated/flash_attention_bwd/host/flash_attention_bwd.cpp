@@ -28,7 +28,7 @@ int main() {
 
     constexpr uint32_t batch = 1, heads = 2, seq = 512, head_dim = 64;
     constexpr uint32_t rows = batch * heads * seq;
-    constexpr uint32_t D = head_dim;
+
     constexpr uint32_t Dt = head_dim / constants::TILE_WIDTH;
     constexpr uint32_t S_t = seq / constants::TILE_HEIGHT;
     constexpr uint32_t tile_rows = rows / constants::TILE_HEIGHT;

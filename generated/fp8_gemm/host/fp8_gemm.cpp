@@ -29,8 +29,8 @@ int main() {
     constexpr uint32_t Mt = M / constants::TILE_HEIGHT;
     constexpr uint32_t Kt = K / constants::TILE_WIDTH;
     constexpr uint32_t Nt = N / constants::TILE_WIDTH;
-    constexpr uint32_t KB = 4;  // K blocks
-    constexpr uint32_t NB = 2;  // N blocks of B's scales
+    // K blocks
+    // N blocks of B's scales
     constexpr uint32_t bk_t = Kt / KB;
     constexpr uint32_t bn_t = Nt / NB;
 

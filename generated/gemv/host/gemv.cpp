@@ -24,8 +24,6 @@ int main() {
     constexpr uint32_t M = 2048;
     constexpr uint32_t K = 512;
 
-    constexpr uint32_t M = M;
-    constexpr uint32_t K = K;
     constexpr uint32_t Mt = M / constants::TILE_HEIGHT;
     constexpr uint32_t Kt = K / constants::TILE_WIDTH;
 

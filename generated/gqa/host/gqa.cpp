@@ -31,7 +31,7 @@ int main() {
     constexpr uint32_t seq_q = 512, seq_kv = 512, head_dim = 64;
     constexpr uint32_t rows_q = batch * heads_q * seq_q;
     constexpr uint32_t rows_kv = batch * heads_kv * seq_kv;
-    constexpr uint32_t D = head_dim;
+
     constexpr uint32_t Dt = head_dim / constants::TILE_WIDTH;
     constexpr uint32_t S_t = seq_q / constants::TILE_HEIGHT;
     constexpr uint32_t Skv_t = seq_kv / constants::TILE_HEIGHT;
@@ -81,11 +81,6 @@ int main() {
         program,
         all_cores,
         CircularBufferConfig(16 * 2048, {{CBIndex::c_2, DataFormat::Float16_b}}).set_page_size(CBIndex::c_2, 2048));
-    // causal mask tile: 0 on and below the diagonal, -inf above: 1 x 2048 B Float16_b pages
-    CreateCircularBuffer(
-        program,
-        all_cores,
-        CircularBufferConfig(1 * 2048, {{CBIndex::c_3, DataFormat::Float16_b}}).set_page_size(CBIndex::c_3, 2048));
     // reduce scaler: 1.0 in row 0 of each face: 1 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,

@@ -27,7 +27,8 @@ int main() {
     constexpr uint32_t D = 64;
 
     constexpr uint32_t batch = 1, heads = 8, seq = 512;
-    constexpr uint32_t D = 64, E = 64;
+
+    constexpr uint32_t E = 64;
     constexpr uint32_t rows = batch * heads * seq;
     constexpr uint32_t Ct = 2;  // chunk, in tiles
     constexpr uint32_t Dt = D / constants::TILE_WIDTH;

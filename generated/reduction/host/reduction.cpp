@@ -24,8 +24,6 @@ int main() {
     constexpr uint32_t M = 1024;
     constexpr uint32_t N = 512;
 
-    constexpr uint32_t M = M;
-    constexpr uint32_t N = N;
     constexpr uint32_t Ht = M / constants::TILE_HEIGHT;
     constexpr uint32_t Wt = N / constants::TILE_WIDTH;
     constexpr uint32_t num_units = Ht;

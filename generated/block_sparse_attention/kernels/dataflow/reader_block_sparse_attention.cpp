@@ -31,7 +31,6 @@ void kernel_main() {
     constexpr uint32_t cb_q = tt::CBIndex::c_0;
     constexpr uint32_t cb_k = tt::CBIndex::c_1;
     constexpr uint32_t cb_v = tt::CBIndex::c_2;
-    constexpr uint32_t cb_mask = tt::CBIndex::c_3;
     constexpr uint32_t cb_scaler = tt::CBIndex::c_4;
     constexpr uint32_t cb_ctrl = tt::CBIndex::c_5;
     constexpr uint32_t cb_mask_row = tt::CBIndex::c_6;

@@ -102,7 +102,7 @@ void kernel_main() {
             cb_push_back(cb_s, Sq_t * Sk_t);
             cb_wait_front(cb_s, Sq_t * Sk_t);
 
-            // 2. P = exp(S - L), L of each row in column 0 of its tile.
+            // 2. P = exp(S - L), L of each row taken from column 0 of its tile.
             cb_reserve_back(cb_p, Sq_t * Sk_t);
             for (uint32_t r = 0; r < Sq_t; ++r) {
                 for (uint32_t s = 0; s < Sk_t; ++s) {
