@@ -85,6 +85,20 @@ class Spec:
     def symbols(self) -> dict[str, sympy.Symbol]:
         return {name: sympy.Symbol(name, integer=True, positive=True) for name in self.sizes}
 
+    def size_value(self, dim: int | str, *path: str | int) -> int:
+        """A dim written in the spec (an integer or an expression of sizes) as a positive integer; errors point
+        at `path`."""
+        if isinstance(dim, int):
+            return dim
+        symbols = self.symbols()
+        try:
+            value = parse_size_expression(dim, symbols).subs({symbols[k]: v for k, v in self.sizes.items()})
+        except ValueError as exc:
+            raise self.error(str(exc), *path) from None
+        if not value.is_Integer or int(value) < 1:
+            raise self.error(f"{dim!r} evaluates to {value}, not a positive integer", *path)
+        return int(value)
+
 
 def _is_int(_checker, value: Any) -> bool:
     """JSON Schema counts 512.0 as an integer; a spec's sizes and counts must be written as integers."""

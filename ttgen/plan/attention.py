@@ -23,18 +23,19 @@ compute kernel how many through a control page.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 import struct
 
 from .. import arch
 from ..numerics.formats import FORMATS
-from ..spec import Spec
+from ..spec import Spec, TensorSpec
 from . import resources as res
 from .common import base_context, kernel_names, numerics, tensor_context
 from .model import CBPlan, OutputFile, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "roles", "chunks", "work_split",
                  "multicast"}
-VARIANTS = ("mha", "gqa", "block_sparse")
+VARIANTS = ("mha", "gqa", "block_sparse", "mla")
 
 
 def _fp32_bits(value: float) -> int:
@@ -57,13 +58,25 @@ def require_fp32_dst(spec: Spec) -> None:
                          "schedule", "dst")
 
 
-def plan_attention(spec: Spec) -> Plan:
-    res.reject_unused_schedule(spec, SCHEDULE_KEYS)
-    variant = spec.compute.get("variant", "mha")
-    if variant not in VARIANTS:
-        raise spec.error(f"attention variant {variant!r} has no template set yet (available: {', '.join(VARIANTS)})",
-                         "compute", "variant")
-    causal = bool(spec.compute.get("causal", False))
+@dataclass(frozen=True)
+class Shapes:
+    """The attention problem as the kernels see it: queries [b, hq, s, d] against keys [b, hkv, skv, d] and
+    values with dv columns, V either its own tensor or (MLA) the first dv columns of K."""
+
+    q: TensorSpec
+    k: TensorSpec
+    v: TensorSpec | None
+    o: TensorSpec
+    b: int
+    hq: int
+    hkv: int
+    s: int
+    skv: int
+    d: int
+    dv: int
+
+
+def _mha_shapes(spec: Spec, variant: str) -> Shapes:
     q, k, v = (spec.inputs.get(n) for n in ("Q", "K", "V"))
     if q is None or k is None or v is None:
         raise spec.error("attention reads inputs named Q, K and V", "inputs")
@@ -88,10 +101,60 @@ def plan_attention(spec: Spec) -> Plan:
                              f"({hq} vs {hkv})", "inputs", "K", "shape")
     elif hkv != hq:
         raise spec.error(f"K and V have {hkv} heads but Q has {hq}: that is the gqa variant", "inputs", "K", "shape")
-    for t, axis in ((q, 2), (q, 3), (k, 2)):
+    return Shapes(q, k, v, o, b, hq, hkv, s, skv, d, d)
+
+
+def _mla_shapes(spec: Spec) -> Shapes:
+    """Multi-head latent attention decode, absorbed form: the H query heads of a token are the rows of one query
+    matrix against the token's shared latent cache KV [S, kv_rank + rope_dim]; V is the latent part of it."""
+    q, kv = spec.inputs.get("Q"), spec.inputs.get("KV")
+    if q is None or kv is None or len(spec.inputs) != 2:
+        raise spec.error("MLA decode reads Q [batch, heads, kv_rank + rope_dim] and the latent cache KV "
+                         "[batch, seq, kv_rank + rope_dim]", "inputs")
+    if len(spec.outputs) != 1:
+        raise spec.error("attention writes one output", "outputs")
+    (o,) = spec.outputs.values()
+    latent = spec.compute.get("latent", {})
+    rank, rope = latent.get("kv_rank"), latent.get("rope_dim")
+    if rank is None or rope is None:
+        raise spec.error("MLA needs compute.latent.kv_rank and compute.latent.rope_dim", "compute", "latent")
+    rank = spec.size_value(rank, "compute", "latent", "kv_rank")
+    rope = spec.size_value(rope, "compute", "latent", "rope_dim")
+    if rank % 32 or rope % 32:
+        raise spec.error("kv_rank and rope_dim must be multiples of 32", "compute", "latent")
+    for t in (q, kv, o):
+        if len(t.dims) != 3:
+            raise spec.error(f"{t.name} is 3-D", t.group, t.name, "shape")
+        if t.dtype != "bfloat16":
+            raise spec.error("attention is implemented for bfloat16 tensors", t.group, t.name, "dtype")
+    b, h, d = q.dims
+    if d != rank + rope:
+        raise spec.error(f"Q's last dim is kv_rank + rope_dim = {rank + rope}", "inputs", "Q", "shape")
+    if kv.dims[0] != b or kv.dims[2] != d:
+        raise spec.error(f"KV is [batch, seq, kv_rank + rope_dim] = [{b}, seq, {d}]", "inputs", "KV", "shape")
+    if o.dims != (b, h, rank):
+        raise spec.error(f"the output is in latent space: [batch, heads, kv_rank] = {[b, h, rank]}", "outputs",
+                         o.name, "shape")
+    return Shapes(q, kv, None, o, b, 1, 1, h, kv.dims[1], d, rank)
+
+
+def plan_attention(spec: Spec) -> Plan:
+    res.reject_unused_schedule(spec, SCHEDULE_KEYS)
+    variant = spec.compute.get("variant", "mha")
+    if variant not in VARIANTS:
+        raise spec.error(f"attention variant {variant!r} has no template set yet (available: {', '.join(VARIANTS)})",
+                         "compute", "variant")
+    causal = bool(spec.compute.get("causal", False))
+    if variant == "mla" and causal:
+        raise spec.error("MLA decode attends to the whole cache; causal does not apply", "compute", "causal")
+    shapes = _mla_shapes(spec) if variant == "mla" else _mha_shapes(spec, variant)
+    q, k, v, o = shapes.q, shapes.k, shapes.v, shapes.o
+    b, hq, hkv, s, skv, d = shapes.b, shapes.hq, shapes.hkv, shapes.s, shapes.skv, shapes.d
+    for t in (q, k):
         res.tiling(spec, t)
     chunks = spec.schedule.chunks
-    q_chunk, kv_chunk = chunks.get("q", 64), chunks.get("kv", 128)
+    # MLA decode: all heads of a token in one query chunk, so its latent cache is read once for all of them
+    q_chunk, kv_chunk = chunks.get("q", s if variant == "mla" else 64), chunks.get("kv", 128)
     for name, size, total in (("q", q_chunk, s), ("kv", kv_chunk, skv)):
         if size % 32 or total % size:
             raise spec.error(f"chunks.{name} = {size} must be a multiple of 32 dividing the sequence length {total}",
@@ -100,7 +163,7 @@ def plan_attention(spec: Spec) -> Plan:
         raise spec.error("causal attention needs equal query and key lengths", "compute", "causal")
     scale = spec.compute.get("scale", "auto")
     scale = 1.0 / math.sqrt(d) if scale == "auto" else float(scale)
-    sq_t, sk_t, dt = q_chunk // 32, kv_chunk // 32, d // 32
+    sq_t, sk_t, dt, dvt = q_chunk // 32, kv_chunk // 32, d // 32, shapes.dv // 32
     num_q_chunks, num_kv_chunks = s // q_chunk, skv // kv_chunk
     group = hq // hkv
     grid = res.core_grid(spec)
@@ -131,12 +194,13 @@ def plan_attention(spec: Spec) -> Plan:
     kv_depth = res.cb_pages(spec, "K", 1)[0]
     cbs = [
         CBPlan(0, "cb_q", bf16, sq_t * dt, "the query chunk"),
-        CBPlan(1, "cb_k", bf16, kv_depth * sk_t * dt, "key chunks"),
-        CBPlan(2, "cb_v", bf16, kv_depth * sk_t * dt, "value chunks"),
+        CBPlan(1, "cb_k", bf16, kv_depth * sk_t * dt, "latent cache chunks (keys, and values in their first "
+                                                      f"{dvt} tile columns)" if v is None else "key chunks"),
+        *([CBPlan(2, "cb_v", bf16, kv_depth * sk_t * dvt, "value chunks")] if v is not None else []),
         CBPlan(4, "cb_scaler", bf16, 1, "reduce scaler: 1.0 in row 0 of each face"),
         CBPlan(16, "cb_out", bf16, 2, "output tiles"),
-        CBPlan(17, "cb_o_a", bf16, sq_t * dt, "output accumulator (one of two, swapped every chunk)"),
-        CBPlan(18, "cb_o_b", bf16, sq_t * dt, "output accumulator (the other)"),
+        CBPlan(17, "cb_o_a", bf16, sq_t * dvt, "output accumulator (one of two, swapped every chunk)"),
+        CBPlan(18, "cb_o_b", bf16, sq_t * dvt, "output accumulator (the other)"),
         CBPlan(19, "cb_inv_sum", bf16, sq_t, "1 / row sums"),
         CBPlan(24, "cb_s", bf16, sq_t * sk_t, "scaled scores S"),
         CBPlan(25, "cb_p", bf16, sq_t * sk_t, "probabilities P = exp(S - m)"),
@@ -152,22 +216,23 @@ def plan_attention(spec: Spec) -> Plan:
         cbs.append(CBPlan(5, "cb_ctrl", FORMATS["uint32"], 1, "control page: how many K/V chunks the mask keeps"))
         cbs.append(CBPlan(6, "cb_mask_row", bf16, 1, "the reader's scratch page for a unit's row of the block mask"))
     l1 = res.check_l1(spec, cbs)
-    res.check_dram(spec, [q, k, v, o])
+    res.check_dram(spec, [t for t in (q, k, v, o) if t is not None])
     by_var = {cb.var: cb for cb in cbs}
     names = kernel_names(spec) | ({"receiver_reader": f"kernels/dataflow/reader_{spec.name}_receiver.cpp"}
                                   if variant == "gqa" else {})
     context = base_context(spec, names) | {
         "q": tensor_context(spec, q, by_var["cb_q"], "rows_q", "D"),
         "k": tensor_context(spec, k, by_var["cb_k"], "rows_kv", "D"),
-        "v": tensor_context(spec, v, by_var["cb_v"], "rows_kv", "D"),
-        "o": tensor_context(spec, o, by_var["cb_out"], "rows_q", "D"),
+        "v": tensor_context(spec, v, by_var["cb_v"], "rows_kv", "D") if v is not None else None,
+        "o": tensor_context(spec, o, by_var["cb_out"], "rows_q", "Dv"),
+        "v_from_k": v is None,
         "cb": by_var,
         "cbs": cbs,
         "grid": grid,
         "variant": variant,
         "causal": causal,
-        "shape": {"B": b, "Hq": hq, "Hkv": hkv, "S": s, "Skv": skv, "D": d},
-        "geometry": {"Sq_t": sq_t, "Sk_t": sk_t, "Dt": dt, "num_q_chunks": num_q_chunks,
+        "shape": {"B": b, "Hq": hq, "Hkv": hkv, "S": s, "Skv": skv, "D": d, "Dv": shapes.dv},
+        "geometry": {"Sq_t": sq_t, "Sk_t": sk_t, "Dt": dt, "Dvt": dvt, "num_q_chunks": num_q_chunks,
                      "num_kv_chunks": num_kv_chunks, "group": group},
         "scale": scale,
         "scale_bits": f"0x{_fp32_bits(scale):08X}",
@@ -203,6 +268,6 @@ def plan_attention(spec: Spec) -> Plan:
     metadata = {"pattern": "attention",
                 "compute": {"variant": variant, "causal": causal, "scale": scale,
                             "mask": mask_t.name if mask_t is not None else None,
-                            "chunks": [q_chunk, kv_chunk]},
+                            "chunks": [q_chunk, kv_chunk], "value_dim": shapes.dv},
                 "numerics": numerics(spec) | {"fp32_accumulation": True}}
     return Plan(spec, "attention", files, context, cbs, metadata, explain)

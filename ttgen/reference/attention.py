@@ -38,7 +38,12 @@ def _masked_scores(meta: dict, q: np.ndarray, k: np.ndarray, inputs: dict) -> np
 
 
 def _attention(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
-    q, k, v = (inputs[n].astype(np.float64) for n in ("Q", "K", "V"))
+    if meta["compute"]["variant"] == "mla":
+        # absorbed MLA decode: each token's heads attend to its latent cache, whose first columns are the values
+        q, kv = inputs["Q"].astype(np.float64)[:, None], inputs["KV"].astype(np.float64)[:, None]
+        k, v = kv, kv[..., :meta["compute"]["value_dim"]]
+    else:
+        q, k, v = (inputs[n].astype(np.float64) for n in ("Q", "K", "V"))
     group = q.shape[1] // k.shape[1]
     k, v = np.repeat(k, group, axis=1), np.repeat(v, group, axis=1)
     scores = _masked_scores(meta, q, k, inputs)
@@ -52,8 +57,9 @@ def _attention(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
     finite = np.where(np.isfinite(scores), np.abs(scores), 0.0)
     chunks = k.shape[-2] // meta["compute"]["chunks"][1]
     bound = ULP * (4 + 2 * chunks + finite.max()) * magnitude + ATOL
-    (out_name,) = meta["outputs"]
-    return {out_name: Golden(out, bound)}
+    (out_name, out_meta), = meta["outputs"].items()
+    shape = tuple(out_meta["shape"])
+    return {out_name: Golden(out.reshape(shape), bound.reshape(shape))}
 
 
 QUERY_RANGE = 8.0  # Q in [-8, 8): scaled logits of about ±10, as in trained models (K and V stay in [-1, 1))

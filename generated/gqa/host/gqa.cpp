@@ -33,6 +33,8 @@ int main() {
     constexpr uint32_t rows_kv = batch * heads_kv * seq_kv;
 
     constexpr uint32_t Dt = head_dim / constants::TILE_WIDTH;
+    constexpr uint32_t Dv = 64;  // value (and output) columns
+    constexpr uint32_t Dvt = Dv / constants::TILE_WIDTH;
     constexpr uint32_t S_t = seq_q / constants::TILE_HEIGHT;
     constexpr uint32_t Skv_t = seq_kv / constants::TILE_HEIGHT;
     constexpr uint32_t Sq_t = 2;  // query chunk, in tiles
@@ -60,7 +62,7 @@ int main() {
     distributed::ReplicatedBufferConfig v_buffer_config{.size = 2048 * rows_kv / constants::TILE_HEIGHT * Dt};
     auto v_buffer = distributed::MeshBuffer::create(v_buffer_config, v_dram_config, mesh_device.get());
     distributed::DeviceLocalBufferConfig o_dram_config{.page_size = 2048, .buffer_type = BufferType::DRAM};
-    distributed::ReplicatedBufferConfig o_buffer_config{.size = 2048 * rows_q / constants::TILE_HEIGHT * Dt};
+    distributed::ReplicatedBufferConfig o_buffer_config{.size = 2048 * rows_q / constants::TILE_HEIGHT * Dvt};
     auto o_buffer = distributed::MeshBuffer::create(o_buffer_config, o_dram_config, mesh_device.get());
 
     constexpr uint32_t grid_x = 4;
@@ -177,7 +179,7 @@ int main() {
             .processor = DataMovementProcessor::RISCV_0,
             .noc = NOC::RISCV_0_default,
             .compile_args = receiver_compile_args});
-    std::vector<uint32_t> writer_compile_args = {Sq_t, Dt, num_q_chunks, S_t, heads_q, heads_kv};
+    std::vector<uint32_t> writer_compile_args = {Sq_t, Dvt, num_q_chunks, S_t, heads_q, heads_kv};
     TensorAccessorArgs(*o_buffer).append_to(writer_compile_args);
     KernelHandle writer = CreateKernel(
         program,
@@ -188,7 +190,7 @@ int main() {
             .noc = NOC::RISCV_1_default,
             .compile_args = writer_compile_args});
     std::vector<uint32_t> compute_compile_args = {
-        Sq_t, Sk_t, Dt, num_q_chunks, num_kv_chunks, causal, scale_bits, group};
+        Sq_t, Sk_t, Dt, num_q_chunks, num_kv_chunks, causal, scale_bits, group, Dvt};
     KernelHandle compute = CreateKernel(
         program,
         "kernels/compute/compute_gqa.cpp",
@@ -266,7 +268,7 @@ int main() {
 
     std::vector<bfloat16> o;
     distributed::EnqueueReadMeshBuffer(cq, o, o_buffer, true);
-    ttgen::write_output("O", untilize_nfaces(o, rows_q, D));
+    ttgen::write_output("O", untilize_nfaces(o, rows_q, Dv));
     mesh_device->close();
     return 0;
 }

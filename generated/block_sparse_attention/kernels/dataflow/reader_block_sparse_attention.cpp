@@ -94,8 +94,8 @@ void kernel_main() {
             }
             uint32_t first_kv_tile = (kv_head * Skv_t + kc * Sk_t) * Dt;
             cb_reserve_back(cb_k, Sk_t * Dt);
-            cb_reserve_back(cb_v, Sk_t * Dt);
             uint32_t k_l1 = get_write_ptr(cb_k);
+            cb_reserve_back(cb_v, Sk_t * Dt);
             uint32_t v_l1 = get_write_ptr(cb_v);
             for (uint32_t t = 0; t < Sk_t * Dt; ++t) {
                 noc_async_read_page(first_kv_tile + t, k, k_l1 + t * tile_bytes);

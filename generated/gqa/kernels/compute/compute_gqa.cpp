@@ -57,6 +57,7 @@ void kernel_main() {
     constexpr uint32_t causal = get_compile_time_arg_val(5);
     constexpr uint32_t scale_bits = get_compile_time_arg_val(6);
     constexpr uint32_t group = get_compile_time_arg_val(7);
+    constexpr uint32_t Dvt = get_compile_time_arg_val(8);
 
     compute_kernel_hw_startup<SrcOrder::Reverse>(cb_q, cb_k, cb_s);
     cb_wait_front(cb_scaler, 1);
@@ -180,19 +181,19 @@ void kernel_main() {
             cb_push_back(cb_sum_cur, Sq_t);
 
             // 6. O = alpha · O_prev + P V: the rescaled accumulator goes into DST, matmul_tiles adds onto it.
-            cb_wait_front(cb_v, Sk_t * Dt);
-            cb_reserve_back(cb_o_cur, Sq_t * Dt);
+            cb_wait_front(cb_v, Sk_t * Dvt);
+            cb_reserve_back(cb_o_cur, Sq_t * Dvt);
             for (uint32_t i = 0; i < Sq_t; ++i) {
                 uint32_t visible = visible_tiles(q_chunk * Sq_t + i, kc * Sk_t, Sk_t, causal);
-                for (uint32_t d = 0; d < Dt; ++d) {
+                for (uint32_t d = 0; d < Dvt; ++d) {
                     tile_regs_acquire();
                     if (kc > 0) {
                         mul_bcast_cols_init_short(cb_o_prev, cb_alpha);
-                        mul_tiles_bcast_cols(cb_o_prev, cb_alpha, i * Dt + d, i, 0);
+                        mul_tiles_bcast_cols(cb_o_prev, cb_alpha, i * Dvt + d, i, 0);
                     }
                     matmul_init(cb_p, cb_v);
                     for (uint32_t j = 0; j < visible; ++j) {
-                        matmul_tiles(cb_p, cb_v, i * Sk_t + j, j * Dt + d, 0);
+                        matmul_tiles(cb_p, cb_v, i * Sk_t + j, j * Dvt + d, 0);
                     }
                     tile_regs_commit();
                     tile_regs_wait();
@@ -200,14 +201,14 @@ void kernel_main() {
                     tile_regs_release();
                 }
             }
-            cb_push_back(cb_o_cur, Sq_t * Dt);
-            cb_pop_front(cb_v, Sk_t * Dt);
+            cb_push_back(cb_o_cur, Sq_t * Dvt);
+            cb_pop_front(cb_v, Sk_t * Dvt);
             cb_pop_front(cb_p, Sq_t * Sk_t);
             if (kc > 0) {
                 cb_pop_front(cb_alpha, Sq_t);
                 cb_pop_front(cb_max_prev, Sq_t);
                 cb_pop_front(cb_sum_prev, Sq_t);
-                cb_pop_front(cb_o_prev, Sq_t * Dt);
+                cb_pop_front(cb_o_prev, Sq_t * Dvt);
             }
             // The current values become the previous ones.
             uint32_t swap = cb_max_prev;
@@ -220,7 +221,7 @@ void kernel_main() {
             cb_o_prev = cb_o_cur;
             cb_o_cur = swap;
             cb_wait_front(cb_sum_prev, Sq_t);
-            cb_wait_front(cb_o_prev, Sq_t * Dt);
+            cb_wait_front(cb_o_prev, Sq_t * Dvt);
         }
 
         // O / l: the reciprocal of every row sum, broadcast along its row.
@@ -239,10 +240,10 @@ void kernel_main() {
         cb_push_back(cb_inv_sum, Sq_t);
         cb_wait_front(cb_inv_sum, Sq_t);
         for (uint32_t i = 0; i < Sq_t; ++i) {
-            for (uint32_t d = 0; d < Dt; ++d) {
+            for (uint32_t d = 0; d < Dvt; ++d) {
                 tile_regs_acquire();
                 mul_bcast_cols_init_short(cb_o_prev, cb_inv_sum);
-                mul_tiles_bcast_cols(cb_o_prev, cb_inv_sum, i * Dt + d, i, 0);
+                mul_tiles_bcast_cols(cb_o_prev, cb_inv_sum, i * Dvt + d, i, 0);
                 tile_regs_commit();
                 tile_regs_wait();
                 cb_reserve_back(cb_out, 1);
@@ -252,7 +253,7 @@ void kernel_main() {
             }
         }
         cb_pop_front(cb_inv_sum, Sq_t);
-        cb_pop_front(cb_o_prev, Sq_t * Dt);
+        cb_pop_front(cb_o_prev, Sq_t * Dvt);
         cb_pop_front(cb_sum_prev, Sq_t);
         cb_pop_front(cb_max_prev, Sq_t);
         cb_pop_front(cb_q, Sq_t * Dt);
