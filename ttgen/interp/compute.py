@@ -533,6 +533,9 @@ SFPU_OPS = {
     "negative": ("api/compute/eltwise_unary/negative.h", np.negative),
     "abs": ("api/compute/compute_kernel_api.h", np.abs),
     "square": ("api/compute/compute_kernel_api.h", np.square),
+    **{f"{name}z": ("api/compute/eltwise_unary/comp.h", (lambda op: lambda x: op(x, 0.0).astype(np.float32))(op))
+       for name, op in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
+                        ("gt", np.greater), ("ge", np.greater_equal))},
 }
 
 
@@ -872,7 +875,19 @@ def _elu(x: np.ndarray, slope: np.float32) -> np.ndarray:
     return np.where(x > 0, x, slope * (np.exp(np.minimum(x, 0)) - np.float32(1.0))).astype(np.float32)
 
 
-PARAM_SFPU_OPS = {"elu": ("api/compute/eltwise_unary/elu.h", _elu)}
+CMP_H = "api/compute/eltwise_unary/comp.h"
+
+
+def _compare(op):
+    return lambda x, value: op(x, value).astype(np.float32)  # 1.0 where it holds, 0.0 elsewhere
+
+
+PARAM_SFPU_OPS = {
+    "elu": ("api/compute/eltwise_unary/elu.h", _elu),
+    **{f"unary_{name}": (CMP_H, _compare(op)) for name, op in (
+        ("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
+        ("ge", np.greater_equal))},
+}
 
 
 def _register_param_sfpu(name: str, header: str, fn) -> None:

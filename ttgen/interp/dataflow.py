@@ -395,7 +395,7 @@ def cb_pages_reservable_at_back(operand, num_pages):
 
 # ----- L1 pointers --------------------------------------------------------------------------------------------
 
-_POINTEE = {"uint32_t": (4, "<u4"), "int32_t": (4, "<i4"), "uint16_t": (2, "<u2"), "uint8_t": (1, "u1"),
+_POINTEE = {"uint32_t": (4, "<u4"), "int32_t": (4, "<i4"), "uint16_t": (2, "<u2"), "uint8_t": (1, "u1"), "float": (4, "<f4"),
             "std::uint32_t": (4, "<u4"), "std::uint16_t": (2, "<u2"), "std::uint8_t": (1, "u1")}
 
 
@@ -428,12 +428,16 @@ class L1Pointer(CppObject):
             raise violation("race", f"L1 0x{address:x} overwritten while a NoC write is still sending it")
         return address, address + self.width
 
-    def cpp_getitem(self, index: int) -> int:
+    def cpp_getitem(self, index: int) -> int | float:
         lo, hi = self._range(index, write=False)
-        return int(self.core.l1[lo:hi].view(self.dtype)[0])
+        value = self.core.l1[lo:hi].view(self.dtype)[0]
+        return float(value) if self.pointee == "float" else int(value)
 
     def cpp_setitem(self, index: int, value) -> None:
         lo, hi = self._range(index, write=True)
+        if self.pointee == "float":
+            self.core.l1[lo:hi] = np.array([value], dtype=np.float32).view(np.uint8)
+            return
         self.core.l1[lo:hi] = np.array([int(value) & ((1 << (8 * self.width)) - 1)], dtype=self.dtype).view(np.uint8)
 
     def cpp_deref(self) -> int:

@@ -792,12 +792,13 @@ def read_input(targs, name, count):
 
 @API.function("ttgen::write_output", groups=H, header="ttgen_io.hpp", template_args=(0, 1))
 def write_output(targs, name, data):
-    if not isinstance(data, CppVector) or data.dtype is None:
-        raise violation("host-api", "write_output takes a std::vector of a floating type")
+    integral = isinstance(data, CppVector) and data.element in ("uint32_t", "int32_t")
+    if not isinstance(data, CppVector) or (data.dtype is None and not integral):
+        raise violation("host-api", "write_output takes a std::vector of a floating type, uint32_t or int32_t")
     run = _run()
     if name in run.outputs:
         raise violation("host-api", f"output {name!r} written twice")
-    run.outputs[name] = np.asarray(data.items, dtype=np.float32)
+    run.outputs[name] = np.asarray(data.items, dtype=np.float64 if integral else np.float32)
 
 
 __all__ = ["HostRun", "CppVector", "CoreCoord", "CoreRange", "CoreRangeSet"]

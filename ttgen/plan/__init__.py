@@ -14,6 +14,7 @@ from .elementwise import plan_elementwise
 from .gemv import plan_gemv
 from .linear_attention import plan_linear_attention
 from .reduction import plan_reduction
+from .topk import plan_topk
 from .matmul import plan_matmul
 from .model import CBPlan, OutputFile, Plan
 
@@ -27,6 +28,7 @@ PLANNERS: dict[str, Callable[[Spec], Plan]] = {
     "attention": plan_attention,
     "attention_backward": plan_attention_backward,
     "linear_attention": plan_linear_attention,
+    "topk_sampling": plan_topk,
 }
 
 

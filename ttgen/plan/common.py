@@ -68,7 +68,7 @@ def base_context(spec: Spec, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-HOST_TYPES = {"bfloat16": "bfloat16", "float32": "float"}
+HOST_TYPES = {"bfloat16": "bfloat16", "float32": "float", "uint32": "uint32_t"}
 
 
 

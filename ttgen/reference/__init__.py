@@ -88,7 +88,8 @@ __all__ = ["make_inputs", "golden", "compare", "Golden", "Comparison", "REFERENC
 
 
 # The pattern modules register themselves here (imported last: they use Golden and the constants above).
-from . import attention, linear, quantized  # noqa: E402
+from . import attention, linear, quantized, selection  # noqa: E402
 
-REFERENCES = {**linear.REFERENCES, **attention.REFERENCES, **quantized.REFERENCES}
-INPUT_ADJUSTMENTS = {**attention.INPUT_ADJUSTMENTS, **quantized.INPUT_ADJUSTMENTS}
+REFERENCES = {**linear.REFERENCES, **attention.REFERENCES, **quantized.REFERENCES, **selection.REFERENCES}
+INPUT_ADJUSTMENTS = {**attention.INPUT_ADJUSTMENTS, **quantized.INPUT_ADJUSTMENTS,
+                     **selection.INPUT_ADJUSTMENTS}
