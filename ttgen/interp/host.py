@@ -785,6 +785,11 @@ def read_input(targs, name, count):
     if data.size != int(count):
         raise violation("host-api", f"read_input({name!r}, {int(count)}) but input {name} has {data.size} elements")
     element = str(targs[0])
+    if element in ("uint32_t", "int32_t"):
+        values = data.reshape(-1)
+        if not np.array_equal(values, np.round(values)):
+            raise violation("host-api", f"read_input<{element}>({name!r}): input {name} is not integral")
+        return CppVector(element, [int(v) for v in values])
     if element not in _IO_TYPES:
         raise violation("host-api", f"read_input<{element}>: element type not supported")
     return CppVector(element, data.reshape(-1).astype(_IO_TYPES[element]))

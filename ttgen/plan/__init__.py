@@ -16,6 +16,7 @@ from .linear_attention import plan_linear_attention
 from .reduction import plan_reduction
 from .topk import plan_topk
 from .matmul import plan_matmul
+from .moe import plan_moe
 from .model import CBPlan, OutputFile, Plan
 
 PLANNERS: dict[str, Callable[[Spec], Plan]] = {
@@ -29,6 +30,7 @@ PLANNERS: dict[str, Callable[[Spec], Plan]] = {
     "attention_backward": plan_attention_backward,
     "linear_attention": plan_linear_attention,
     "topk_sampling": plan_topk,
+    "moe": plan_moe,
 }
 
 

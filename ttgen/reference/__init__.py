@@ -30,6 +30,7 @@ from ..numerics.formats import round_to
 
 RTOL = {"bfloat16": 2.0**-8, "float32": 2.0**-20, "float16": 2.0**-10, "bfloat8_b": 2.0**-6, "bfloat4_b": 2.0**-2}
 ATOL = 1e-6
+INTEGRAL = ("uint32", "int32", "uint16", "uint8")
 SFPU_ROUNDINGS = {"exp": 4}
 
 
@@ -45,6 +46,9 @@ def make_inputs(meta: dict, seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     inputs = {}
     for name, tensor in meta["inputs"].items():
+        if tensor["dtype"] in INTEGRAL:
+            inputs[name] = rng.integers(0, 16, size=tensor["shape"]).astype(np.float32)  # small non-negative
+            continue
         values = rng.uniform(-1.0, 1.0, size=tensor["shape"]).astype(np.float32)
         inputs[name] = round_to(values, tensor["dtype"])
     adjust = INPUT_ADJUSTMENTS.get(meta["pattern"])
@@ -88,8 +92,9 @@ __all__ = ["make_inputs", "golden", "compare", "Golden", "Comparison", "REFERENC
 
 
 # The pattern modules register themselves here (imported last: they use Golden and the constants above).
-from . import attention, linear, quantized, selection  # noqa: E402
+from . import attention, experts, linear, quantized, selection  # noqa: E402
 
-REFERENCES = {**linear.REFERENCES, **attention.REFERENCES, **quantized.REFERENCES, **selection.REFERENCES}
+REFERENCES = {**linear.REFERENCES, **attention.REFERENCES, **quantized.REFERENCES, **selection.REFERENCES,
+              **experts.REFERENCES}
 INPUT_ADJUSTMENTS = {**attention.INPUT_ADJUSTMENTS, **quantized.INPUT_ADJUSTMENTS,
-                     **selection.INPUT_ADJUSTMENTS}
+                     **selection.INPUT_ADJUSTMENTS, **experts.INPUT_ADJUSTMENTS}
