@@ -13,7 +13,6 @@ def test_default_plans(plan_variant):
 @pytest.mark.parametrize("spec,sections,path,fragment", [
     ("flash_attention_fwd", {"schedule": {"chunks": {"q": 48}}}, ("schedule", "chunks", "q"), "multiple of 32"),
     ("flash_attention_fwd", {"schedule": {"chunks": {"kv": 96}}}, ("schedule", "chunks", "kv"), "dividing"),
-    ("flash_attention_fwd", {"compute": {"variant": "nsa"}}, ("compute", "variant"), "no template set"),
     ("flash_attention_fwd", {"schedule": {"dst": {"fp32_accumulation": False}}}, ("schedule", "dst"), "32-bit DST"),
     ("gqa", {"sizes": {"HQ": 6, "HKV": 4}}, ("inputs", "K", "shape"), "multiple of heads_kv"),
     ("gqa", {"schedule": {"grid": [2, 4]}}, ("schedule", "grid"), "width 2 must be a multiple of 4"),

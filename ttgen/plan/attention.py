@@ -35,7 +35,7 @@ from .model import CBPlan, OutputFile, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "roles", "chunks", "work_split",
                  "multicast"}
-VARIANTS = ("mha", "gqa", "block_sparse", "mla")
+VARIANTS = ("mha", "gqa", "block_sparse", "mla", "nsa")
 
 
 def _fp32_bits(value: float) -> int:
@@ -144,6 +144,10 @@ def plan_attention(spec: Spec) -> Plan:
     if variant not in VARIANTS:
         raise spec.error(f"attention variant {variant!r} has no template set yet (available: {', '.join(VARIANTS)})",
                          "compute", "variant")
+    if variant == "nsa":
+        from .nsa import plan_nsa  # three branches and a selection computed on device
+
+        return plan_nsa(spec, SCHEDULE_KEYS)
     causal = bool(spec.compute.get("causal", False))
     if variant == "mla" and causal:
         raise spec.error("MLA decode attends to the whole cache; causal does not apply", "compute", "causal")

@@ -37,7 +37,48 @@ def _masked_scores(meta: dict, q: np.ndarray, k: np.ndarray, inputs: dict) -> np
     return scores
 
 
+def _nsa_parts(meta: dict, q: np.ndarray, k: np.ndarray, v: np.ndarray) -> dict:
+    """The branches of NSA decode for every group, in float64: block scores, importance, selection, outputs."""
+    c = meta["compute"]
+    block, n_sel, window = c["block"], c["selected_blocks"], c["window"]
+    scores = c["scale"] * (q @ np.swapaxes(k, -1, -2))  # [B, HKV, G, S]
+    shape = scores.shape[:-1] + (scores.shape[-1] // block, block)
+    cmp_scores = scores.reshape(shape).mean(axis=-1)  # block means of the scores = scores of block-mean keys
+    p_cmp = np.exp(cmp_scores - cmp_scores.max(axis=-1, keepdims=True))
+    p_cmp /= p_cmp.sum(axis=-1, keepdims=True)
+    v_bar = v.reshape(v.shape[:-2] + (v.shape[-2] // block, block, v.shape[-1])).mean(axis=-2)
+    importance = p_cmp.sum(axis=-2)  # [B, HKV, blocks]: summed over the group's heads
+    order = np.argsort(-importance, axis=-1, kind="stable")  # ties to the lower block
+    selected = order[..., :n_sel]
+    keys = np.arange(scores.shape[-1])
+    parts = {"scores": scores, "p_cmp": p_cmp, "v_bar": v_bar, "importance": importance, "order": order,
+             "o_cmp": p_cmp @ v_bar}
+    in_selected = ((keys // block) == selected[..., :, None]).any(axis=-2)[..., None, :]  # [B, HKV, 1, S]
+    for name, keep in (("slc", in_selected), ("win", keys >= scores.shape[-1] - window)):
+        masked = np.where(keep, scores, -np.inf)
+        weights = np.exp(masked - masked.max(axis=-1, keepdims=True))
+        parts[f"o_{name}"] = weights @ v / weights.sum(axis=-1, keepdims=True)
+        parts[f"m_{name}"] = weights @ np.abs(v) / weights.sum(axis=-1, keepdims=True)
+    return parts
+
+
+def _nsa(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
+    """o = g_cmp · o_cmp + g_slc · o_slc + g_win · o_win; each branch charged like a softmax attention (the
+    compressed one through |p| |v̄|), plus the gated sum's roundings."""
+    q, k, v, gates = (inputs[n].astype(np.float64) for n in ("Q", "K", "V", "gates"))
+    parts = _nsa_parts(meta, q, k, v)
+    g = [gates[..., i:i + 1] for i in range(3)]
+    out = g[0] * parts["o_cmp"] + g[1] * parts["o_slc"] + g[2] * parts["o_win"]
+    chunk_free = ULP * (8 + np.abs(parts["scores"]).max())
+    magnitude = (np.abs(g[0]) * (parts["p_cmp"] @ np.abs(parts["v_bar"])) + np.abs(g[1]) * parts["m_slc"]
+                 + np.abs(g[2]) * parts["m_win"])
+    (out_name,) = meta["outputs"]
+    return {out_name: Golden(out, chunk_free * magnitude + ULP * np.abs(out) + ATOL)}
+
+
 def _attention(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
+    if meta["compute"]["variant"] == "nsa":
+        return _nsa(meta, inputs)
     if meta["compute"]["variant"] == "mla":
         # absorbed MLA decode: each token's heads attend to its latent cache, whose first columns are the values
         q, kv = inputs["Q"].astype(np.float64)[:, None], inputs["KV"].astype(np.float64)[:, None]
@@ -70,6 +111,8 @@ def _attention_inputs(meta: dict, inputs: dict, rng: np.random.Generator) -> dic
     chunks as it does in practice; a block mask of 0/1 that keeps about half the blocks and at least one per
     query chunk, except the last query chunk of the first head, which keeps none (its rows must come out 0)."""
     inputs["Q"] = round_to(inputs["Q"] * QUERY_RANGE, meta["inputs"]["Q"]["dtype"])
+    if meta["compute"]["variant"] == "nsa":
+        return _nsa_inputs(meta, inputs, rng)
     name = meta["compute"].get("mask")
     if name:
         keep = rng.random(inputs[name].shape) < 0.5
@@ -117,6 +160,29 @@ def _linear_attention(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Go
 # Units charged for φ(K) in bf16: elu+1 rounds once and its exp is a few units off on the SFPU; relu and the
 # identity of a bf16 value are exact.
 PHI_ROUNDINGS = {"elu_plus_one": 5, "relu": 0, "identity": 0}
+
+
+SELECTION_MARGIN = 0.05  # relative gap between the last selected block's importance and the next one's
+
+
+def _nsa_inputs(meta: dict, inputs: dict, rng: np.random.Generator) -> dict:
+    """Gates in (0, 1), as the gate network's sigmoids give them; and for every group a clear choice of blocks:
+    where the last selected and the first unselected block's importances lie within 5 %, the group's queries
+    are drawn again (the kernel's importances are bfloat16-rounded sums)."""
+    inputs["gates"] = round_to((inputs["gates"] + 1.0) / 2.0, meta["inputs"]["gates"]["dtype"])
+    n_sel = meta["compute"]["selected_blocks"]
+    q = inputs["Q"]
+    k, v = inputs["K"].astype(np.float64), inputs["V"].astype(np.float64)
+    for group in np.ndindex(*q.shape[:2]):
+        while True:
+            parts = _nsa_parts(meta, q[group].astype(np.float64)[None, None], k[group][None, None],
+                               v[group][None, None])
+            ranked = np.sort(parts["importance"][0, 0])[::-1]
+            if n_sel == len(ranked) or ranked[n_sel - 1] - ranked[n_sel] > SELECTION_MARGIN * ranked[n_sel - 1]:
+                break
+            q[group] = round_to(rng.uniform(-QUERY_RANGE, QUERY_RANGE, size=q[group].shape).astype(np.float32),
+                                meta["inputs"]["Q"]["dtype"])
+    return inputs
 
 
 def _softmax_parts(meta: dict, q: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

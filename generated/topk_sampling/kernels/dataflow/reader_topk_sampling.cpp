@@ -7,8 +7,8 @@
 
 #include "api/dataflow/dataflow_api.h"
 
-// Word of element (row, col) of a 32x32 Float32 tile in face order (four 16x16 faces, each row-major).
-uint32_t face_word(uint32_t row, uint32_t col) { return (row / 16 * 2 + col / 16) * 256 + row % 16 * 16 + col % 16; }
+// Index of element (row, col) of a 32x32 tile in face order (four 16x16 faces, each row-major).
+uint32_t face_index(uint32_t row, uint32_t col) { return (row / 16 * 2 + col / 16) * 256 + row % 16 * 16 + col % 16; }
 
 void kernel_main() {
     uint32_t logits_addr = get_arg_val<uint32_t>(0);
@@ -35,7 +35,7 @@ void kernel_main() {
     for (uint32_t t = 0; t < Nt; ++t) {
         for (uint32_t r = 0; r < 32; ++r) {
             for (uint32_t c = 0; c < 32; ++c) {
-                col[t * 1024 + face_word(r, c)] = static_cast<float>(t * 32 + c);
+                col[t * 1024 + face_index(r, c)] = static_cast<float>(t * 32 + c);
             }
         }
     }
@@ -50,7 +50,7 @@ void kernel_main() {
     volatile tt_l1_ptr float* upper = reinterpret_cast<volatile tt_l1_ptr float*>(get_write_ptr(cb_upper));
     for (uint32_t r = 0; r < 32; ++r) {
         for (uint32_t c = 0; c < 32; ++c) {
-            upper[face_word(r, c)] = r <= c ? 1.0f : 0.0f;
+            upper[face_index(r, c)] = r <= c ? 1.0f : 0.0f;
         }
     }
     cb_push_back(cb_upper, 1);
