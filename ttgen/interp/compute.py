@@ -12,6 +12,7 @@ modelled as HiFi4 (stated in docs/numerics.md).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import ml_dtypes
@@ -20,6 +21,7 @@ import numpy as np
 from .. import arch
 from ..numerics.formats import DataFormat, decode_tile, encode_tile
 from . import context as ctx
+from . import timing
 from .api import API, COMPUTE
 from .checks import Violation, current_cpp_location, violation
 
@@ -925,3 +927,45 @@ def read_tile_value(cb_id, tile_index, element_offset):
         raise violation("cb-protocol", f"read_tile_value: word {element_offset} is outside the {cb.page_size} B page")
     address = cb.page_address(cb.rd + tile_index) + element_offset * 4
     return int(ctx.core().l1[address:address + 4].view("<u4")[0])
+
+
+# ----- the cost model: what each op costs the compute thread (timing.py) ------------------------------------------
+
+_TRANSCENDENTAL = {"exp", "recip", "sqrt", "rsqrt", "sigmoid", "silu", "tanh", "log", "elu"}
+_ELTWISE = {"add_tiles", "sub_tiles", "copy_tile", "transpose_tile", "reduce_tile", "binary_dest_reuse_tiles",
+            "any_tiles_bcast"}
+
+
+def _op_cost(name: str):
+    """A function giving the cycles one call of compute API `name` costs, or None for free calls (inits,
+    DST handshakes, reconfigurations)."""
+    if name == "matmul_tiles":
+        return timing.matmul_cost
+    if name == "mul_tiles" or name.startswith("mul_tiles_bcast"):
+        return timing.multiply_cost
+    if name in _ELTWISE or "_tiles_bcast_" in name:
+        return lambda: timing.COSTS.eltwise_tile
+    if name == "pack_tile":
+        return lambda: timing.COSTS.pack_tile
+    if name.endswith("_tile") and not name.endswith("_init"):
+        base = name.removesuffix("_tile").removesuffix("_unary").removeprefix("unary_")
+        if base in _TRANSCENDENTAL:
+            return lambda: timing.COSTS.sfpu_transcendental_tile
+        return lambda: timing.COSTS.sfpu_simple_tile
+    return None
+
+
+def _with_cost(fn, cost):
+    def charged(*args):
+        timing.charge(cost())
+        return fn(*args)
+
+    charged.__wrapped__ = fn
+    return charged
+
+
+for _entry in list(API.entries.values()):
+    if _entry.kind == "function" and C.issubset(_entry.groups) and "dataflow" not in _entry.groups:
+        _cost = _op_cost(_entry.name)
+        if _cost is not None:
+            API.entries[_entry.name] = dataclasses.replace(_entry, value=_with_cost(_entry.value, _cost))

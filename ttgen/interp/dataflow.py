@@ -12,6 +12,7 @@ import numpy as np
 from .. import arch
 from . import context as ctx
 from .api import API, COMPUTE, DATAFLOW, DEVICE
+from . import timing
 from .checks import current_cpp_location, violation
 from .cruntime import CppObject, wrap_u32
 from .device import POISON, NocTransfer, noc_xy_addr, split_noc_addr
@@ -147,6 +148,15 @@ def _resolve(noc_addr: int, size: int, what: str, direction: str = ""):
     raise violation("noc-bounds", f"NoC address (x={x}, y={y}, 0x{address:x}) is neither a DRAM bank nor a worker core")
 
 
+def _dram_bank(noc_addr: int) -> int | None:
+    x, y, _ = split_noc_addr(noc_addr)
+    return _DRAM_BANK_BY_XY.get((x, y))
+
+
+def _xy(core) -> tuple[int, int] | None:
+    return None if core is None else (core.x, core.y)
+
+
 def _check_remote_landing(core, address: int, size: int, what: str) -> None:
     """Bytes written into another core's CB must land in the window its producer reserved."""
     cb = core.cb_at(address, size)
@@ -201,6 +211,9 @@ def _issue_read(src_noc_addr: int, dst_l1: int, size: int) -> None:
     transfer = NocTransfer("read", current_cpp_location(), size, [(core.l1, dst_l1, core)],
                            payload=memory[start:start + size].copy())
     core.l1[dst_l1:dst_l1 + size] = POISON
+    timing.charge(timing.COSTS.noc_issue)
+    transfer.done_at = ctx.device().resources.transfer(
+        timing.now(), size, _dram_bank(src_noc_addr), _xy(src_core), [], [(core.x, core.y)])
     _track(transfer)
 
 
@@ -211,8 +224,14 @@ def _issue_write(src_l1: int, dst_noc_addr: int, size: int) -> None:
     memory, start, dst_core = _resolve(dst_noc_addr, size, "NoC write destination", "write")
     if dst_core is not None:
         _check_remote_landing(dst_core, start, size, "NoC write")
-    _track(NocTransfer("write", current_cpp_location(), size, [(memory, start, dst_core)], src_core=ctx.core(),
-                       src_addr=src_l1))
+    transfer = NocTransfer("write", current_cpp_location(), size, [(memory, start, dst_core)], src_core=ctx.core(),
+                           src_addr=src_l1)
+    timing.charge(timing.COSTS.noc_issue)
+    bank = _dram_bank(dst_noc_addr)
+    transfer.done_at = ctx.device().resources.transfer(
+        timing.now(), size, None, _xy(ctx.core()), [] if bank is None else [bank],
+        [] if dst_core is None else [(dst_core.x, dst_core.y)])
+    _track(transfer)
 
 
 def _accessor(addrgen) -> TensorAccessor:
@@ -255,36 +274,42 @@ def noc_async_write(targs, src_local_l1_addr, dst_noc_addr, size, noc=0, vc=0):
     _issue_write(wrap_u32(src_local_l1_addr), dst_noc_addr, wrap_u32(size))
 
 
-def _retire(kinds: tuple[str, ...]) -> None:
-    """Complete this thread's transfers of the given kinds, in issue order."""
+def _retire(kinds: tuple[str, ...], reason: str | None = None) -> float:
+    """Complete this thread's transfers of the given kinds, in issue order; returns when the last of them
+    completes in modelled time. With `reason` (a barrier), the thread waits until then."""
     t = ctx.thread()
     keep = []
+    done = t.clock
     for transfer in t.in_flight:
         if transfer.kind in kinds:
             transfer.complete()
+            done = max(done, transfer.done_at)
         else:
             keep.append(transfer)
     t.in_flight = keep
+    if reason is not None:
+        timing.wait_until(done, reason)
+    return done
 
 
 @API.function("noc_async_read_barrier", groups={DATAFLOW}, header=DF_H)
 def noc_async_read_barrier(noc=0):
-    _retire(("read",))
+    _retire(("read",), "noc_async_read_barrier")
 
 
 @API.function("noc_async_write_barrier", groups={DATAFLOW}, header=DF_H)
 def noc_async_write_barrier(noc=0):
-    _retire(("write",))
+    _retire(("write",), "noc_async_write_barrier")
 
 
 @API.function("noc_async_writes_flushed", groups={DATAFLOW}, header=DF_H)
 def noc_async_writes_flushed(noc=0):
-    _retire(("write",))
+    _retire(("write",), "noc_async_writes_flushed")
 
 
 @API.function("noc_async_full_barrier", groups={DATAFLOW}, header=DF_H)
 def noc_async_full_barrier(noc_idx=0):
-    _retire(("read", "write"))
+    _retire(("read", "write"), "noc_async_full_barrier")
 
 
 # ----- circular buffers --------------------------------------------------------------------------------------
@@ -311,6 +336,8 @@ def cb_reserve_back(cbid, ntiles):
                                      f"{cb.num_pages}-page CB: size the CB as a multiple of the reservation")
     ctx.block(ctx.Wait(lambda: cb.free() >= n,
                        lambda: f"cb_reserve_back({cb.name}, {n}): {cb.free()} of {n} pages free ({cb.describe()})"))
+    timing.charge(timing.COSTS.cb_call)
+    timing.wait_until(max(cb.free_at[cb.wr:cb.wr + n], default=0.0), f"cb_reserve_back {cb.name}")
     cb.reserved = n
     cb.producer = ctx.thread()
 
@@ -328,6 +355,8 @@ def cb_push_back(cbid, ntiles):
         if pending is not None:
             raise violation("race", f"cb_push_back({cb.name}) publishes a page whose NoC read issued at "
                                     f"{pending.issued_at} has not completed (missing noc_async_read_barrier?)")
+    timing.charge(timing.COSTS.cb_call)
+    cb.ready_at[cb.wr:cb.wr + n] = [timing.now()] * n
     cb.wr = (cb.wr + n) % cb.num_pages
     cb.filled += n
     cb.reserved -= n
@@ -343,6 +372,8 @@ def cb_wait_front(cbid, ntiles):
                                      f"{cb.num_pages}-page CB: size the CB as a multiple of the wait")
     ctx.block(ctx.Wait(lambda: cb.filled >= n,
                        lambda: f"cb_wait_front({cb.name}, {n}): {cb.filled} of {n} pages available ({cb.describe()})"))
+    timing.charge(timing.COSTS.cb_call)
+    timing.wait_until(max(cb.ready_at[cb.rd:cb.rd + n], default=0.0), f"cb_wait_front {cb.name}")
     cb.waited = max(cb.waited, n)
     cb.consumer = ctx.thread()
 
@@ -360,6 +391,8 @@ def cb_pop_front(cbid, ntiles):
         if pending is not None:
             raise violation("race", f"cb_pop_front({cb.name}) frees a page that the NoC write issued at "
                                     f"{pending.issued_at} is still sending (missing noc_async_write_barrier?)")
+    timing.charge(timing.COSTS.cb_call)
+    cb.free_at[cb.rd:cb.rd + n] = [timing.now()] * n
     cb.rd = (cb.rd + n) % cb.num_pages
     cb.filled -= n
     cb.waited -= n
@@ -435,6 +468,8 @@ class L1Pointer(CppObject):
 
     def cpp_setitem(self, index: int, value) -> None:
         lo, hi = self._range(index, write=True)
+        if arch.SEMAPHORE_BASE <= lo < arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+            self.core.sem_time[lo] = ctx.thread().clock
         if self.pointee == "float":
             self.core.l1[lo:hi] = np.array([value], dtype=np.float32).view(np.uint8)
             return
@@ -481,6 +516,7 @@ def noc_semaphore_wait(sem_addr, val):
     ptr = _sem_pointer(sem_addr)
     ctx.block(ctx.Wait(lambda: ptr.cpp_getitem(0) == wrap_u32(val),
                        lambda: f"noc_semaphore_wait(0x{ptr.address:x}, {val}): value is {ptr.cpp_getitem(0)}"))
+    timing.wait_until(ptr.core.sem_time.get(ptr.address, 0.0), "noc_semaphore_wait")
 
 
 @API.function("noc_semaphore_wait_min", groups={DATAFLOW}, header=DF_H)
@@ -488,6 +524,7 @@ def noc_semaphore_wait_min(sem_addr, val):
     ptr = _sem_pointer(sem_addr)
     ctx.block(ctx.Wait(lambda: ptr.cpp_getitem(0) >= wrap_u32(val),
                        lambda: f"noc_semaphore_wait_min(0x{ptr.address:x}, {val}): value is {ptr.cpp_getitem(0)}"))
+    timing.wait_until(ptr.core.sem_time.get(ptr.address, 0.0), "noc_semaphore_wait_min")
 
 
 @API.function("noc_semaphore_set", groups={DATAFLOW}, header=DF_H)
@@ -503,6 +540,8 @@ def noc_semaphore_inc(targs, addr, incr, noc_id=0, vc=0):
         raise violation("semaphore", f"noc_semaphore_inc on 0x{offset:x}, which is not a semaphore")
     word = memory[offset:offset + 4].view("<u4")
     word[0] = (int(word[0]) + int(incr)) & 0xFFFF_FFFF
+    timing.charge(timing.COSTS.noc_issue)
+    core.sem_time[offset] = max(core.sem_time.get(offset, 0.0), timing.now() + timing.COSTS.noc_latency)
 
 
 @API.function("noc_async_atomic_barrier", groups={DATAFLOW}, header=DF_H)
@@ -552,7 +591,11 @@ def _multicast(src_local_l1_addr, dst_noc_addr_multicast, size, num_dests, loopb
         core.check_l1(address, size, what)
         _check_remote_landing(core, address, size, what)
         dests.append((core.l1, address, core))
-    _track(NocTransfer("write", current_cpp_location(), size, dests, src_core=ctx.core(), src_addr=src))
+    transfer = NocTransfer("write", current_cpp_location(), size, dests, src_core=ctx.core(), src_addr=src)
+    timing.charge(timing.COSTS.noc_issue)
+    transfer.done_at = ctx.device().resources.transfer(timing.now(), size, None, _xy(ctx.core()), [],
+                                                       [(c.x, c.y) for c in targets])
+    _track(transfer)
 
 
 @API.function("noc_async_write_multicast", groups={DATAFLOW}, header=DF_H, template_args=(0, 1))
@@ -570,7 +613,8 @@ def noc_async_write_multicast_loopback_src(src_local_l1_addr, dst_noc_addr_multi
 
 def _semaphore_multicast(src_local_l1_addr, dst_noc_addr_multicast, num_dests, loopback: bool, what: str) -> None:
     """Semaphore writes travel behind this thread's earlier writes on the same NoC, so those land first."""
-    _retire(("write",))
+    timing.charge(timing.COSTS.noc_issue)
+    arrival = max(_retire(("write",)), timing.now() + timing.COSTS.noc_latency)
     src = wrap_u32(src_local_l1_addr)
     value = L1Pointer(ctx.core(), src, "uint32_t").cpp_getitem(0)
     targets, address = _mcast_cores(dst_noc_addr_multicast, num_dests, loopback, what)
@@ -578,6 +622,7 @@ def _semaphore_multicast(src_local_l1_addr, dst_noc_addr_multicast, num_dests, l
         raise violation("semaphore", f"{what} to 0x{address:x}, which is not a semaphore")
     for core in targets:
         core.l1[address:address + 4] = np.array([value], dtype="<u4").view(np.uint8)
+        core.sem_time[address] = arrival
 
 
 @API.function("noc_semaphore_set_multicast", groups={DATAFLOW}, header=DF_H)

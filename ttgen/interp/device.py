@@ -14,6 +14,7 @@ import numpy as np
 from .. import arch
 from ..numerics.formats import DataFormat
 from .checks import Violation, violation
+from .timing import Resources
 
 POISON = 0xFF
 # The interpreter holds DRAM contents in host memory; runs needing more than this are refused, not attempted.
@@ -124,6 +125,8 @@ class CircularBuffer:
         self.packed = 0  # pack_tile's running position in the reserved window (reset by push)
         self.producer = None  # the thread that last reserved pages (its window is `reserved`)
         self.consumer = None  # the thread that last waited for pages (its window is `waited`)
+        self.ready_at = [0.0] * self.num_pages  # modelled time each page was last pushed
+        self.free_at = [0.0] * self.num_pages  # modelled time each page was last popped
 
     @property
     def name(self) -> str:
@@ -186,6 +189,7 @@ class NocTransfer:
     payload: np.ndarray | None = None  # reads: the bytes that will land
     src_core: "Core | None" = None  # writes: where the bytes come from
     src_addr: int = 0
+    done_at: float = 0.0  # modelled time the transfer completes (timing.py)
 
     def into(self, core: "Core", address: int, end: int) -> bool:
         return any(c is core and off < end and address < off + self.size for _, off, c in self.dests)
@@ -218,6 +222,7 @@ class Core:
         self.cbs: dict[int, CircularBuffer] = {}
         self.in_flight: list[NocTransfer] = []
         self.semaphores: dict[int, int] = {}
+        self.sem_time: dict[int, float] = {}  # modelled time each semaphore word was last written
 
     @property
     def label(self) -> str:
@@ -270,6 +275,8 @@ class Device:
         self.grid = grid
         self.dram = Dram()
         self.cores: dict[tuple[int, int], Core] = {}
+        self.clock = 0.0  # modelled cycles: when the last program ended
+        self.resources = Resources()  # DRAM banks and core NoC interfaces, for the cost model
 
     def core(self, x: int, y: int) -> Core:
         if not (0 <= x < self.grid[0] and 0 <= y < self.grid[1]):

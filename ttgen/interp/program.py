@@ -15,6 +15,7 @@ from ..numerics.formats import DataFormat
 from .checks import Violation
 from .cpp import CompiledFile
 from .device import POISON, CircularBuffer, Device, align
+from . import timing
 from .scheduler import Budget, KernelThread, Scheduler
 
 Coord = tuple[int, int]
@@ -86,6 +87,9 @@ class ProgramModel:
     cbs: list[CBConfig] = field(default_factory=list)
     semaphores: list[SemaphoreConfig] = field(default_factory=list)
     launched: bool = False
+    start: float = 0.0  # modelled cycles: when the program began and ended on the device
+    end: float = 0.0
+    threads: list = field(default_factory=list)  # its kernel threads, with their clocks, after the run
 
     def cores(self) -> set[Coord]:
         """Every core that runs a kernel of this program."""
@@ -144,7 +148,9 @@ def _thread_exit(t: KernelThread) -> None:
 
 
 def launch(program: ProgramModel, device: Device, seed: int | None = None, budget: Budget | None = None) -> int:
-    """Run every kernel of `program` on its cores to completion; returns the loop iterations executed."""
+    """Run every kernel of `program` on its cores to completion; returns the loop iterations executed. The
+    program starts when the device's previous program ended (plus the launch cost) and its threads' modelled
+    clocks are kept in `program.threads`."""
     device.reset_cores()
     _place_cbs(program, device)
     _check_processors(program)
@@ -161,10 +167,16 @@ def launch(program: ProgramModel, device: Device, seed: int | None = None, budge
                 instance = KernelInstance(kernel, coord, device, program)
                 body = kernel.compiled.entry("kernel_main")
                 threads.append(KernelThread(instance.label, device.core(*coord), instance, body))
+    program.start = device.clock + timing.COSTS.program_launch
+    for t in threads:
+        t.clock = program.start
     scheduler = Scheduler(threads, budget, seed, on_thread_exit=_thread_exit)
     scheduler.run()
     _check_drained(program, device)
     program.launched = True
+    program.threads = threads
+    program.end = max((t.clock for t in threads), default=program.start)
+    device.clock = program.end
     return scheduler.steps
 
 

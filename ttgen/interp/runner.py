@@ -37,6 +37,8 @@ class RunReport:
     programs: int = 0
     dram_read_bytes: int = 0  # moved by the kernels' NoC reads and writes (the host's own transfers excluded)
     dram_written_bytes: int = 0
+    cycles: float = 0.0  # modelled device time of all programs, in cycles (timing.py)
+    timeline: list = field(default_factory=list, repr=False)  # the programs run, with their threads' clocks
 
     def summary(self) -> str:
         if self.violation is not None:
@@ -89,6 +91,7 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
     finally:
         report.steps, report.programs = run.steps, run.programs_run
         report.dram_read_bytes, report.dram_written_bytes = run.device.dram.traffic()
+        report.cycles, report.timeline = run.device.clock, [p for p in run.programs if p.launched]
     missing = [name for name in meta["outputs"] if name not in run.outputs]
     if missing:
         report.violation = Violation("host-api", f"the host program never wrote output {missing[0]!r} "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import sys
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -51,6 +52,9 @@ class KernelThread:
     steps: int = 0
     in_flight: list = field(default_factory=list)  # this thread's NocTransfers not yet retired
     state: dict = field(default_factory=dict)  # per-thread API state (compute: DST, inits...)
+    clock: float = 0.0  # modelled cycles (timing.py)
+    busy: float = 0.0  # cycles of work charged to this thread
+    stalls: dict = field(default_factory=lambda: defaultdict(float))  # cycles waited, by what was waited for
 
     def location(self) -> Location | None:
         return cpp_frame_location(self.glet.gr_frame) if self.glet is not None else None

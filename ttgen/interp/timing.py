@@ -1,0 +1,136 @@
+"""The cost model: every kernel thread keeps a clock of modelled Wormhole n150 cycles.
+
+Work advances the clock of the thread doing it, by the constants of `COSTS` (one table, each number with its
+source). Waiting synchronises clocks: a thread that waits for CB pages, a semaphore or a NoC transfer resumes
+no earlier than the modelled time at which that event happened in the thread that caused it (the producer's
+clock at cb_push_back, the consumer's at cb_pop_front, the completion time of the transfer). NoC transfers
+queue on the resources they use: the DRAM bank they read or write and the NoC interface of each core they
+leave or enter, so bandwidth is shared and multicast sends once.
+
+The interpreter runs threads in its own order, not in modelled-time order, so resource queues are approximate
+when two threads' transfers interleave in time; CB and semaphore dependencies are exact.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .. import arch
+from . import context as ctx
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Wormhole n150 constants, in cycles of the 1 GHz Tensix clock unless stated."""
+
+    clock_hz: float = 1.0e9  # GEMM_FLOPS.md: "At 1GHz (WH)"
+    # One 32x32x32 matmul_tiles: the engine does 8x16 · 16x16 per cycle (GEMM_FLOPS.md, utilisation formula).
+    matmul_tile: tuple = (("LoFi", 16), ("HiFi2", 32), ("HiFi3", 48), ("HiFi4", 64))
+    # Element-wise FPU ops on a tile (add/sub, broadcasts, copies, reduce): 1024 elements through the engine's
+    # 128 lanes plus unpacking two operands. Estimate; multiplies take one pass per fidelity phase.
+    eltwise_tile: int = 32
+    # SFPU ops: a simple op (compare, scalar arithmetic, relu) walks the tile's 32 rows of 32 in 4-row steps;
+    # transcendental ones iterate a polynomial. Estimates.
+    sfpu_simple_tile: int = 32
+    sfpu_transcendental_tile: int = 96
+    pack_tile: int = 32  # packer writes 64 B/cycle: a bf16 tile (2 KiB) in 32 cycles. Estimate.
+    cb_call: int = 8  # a CB pointer update (cb_* on any RISC-V). Estimate.
+    noc_issue: int = 20  # a RISC-V issuing one NoC command (address generation, command buffer write). Estimate.
+    noc_bytes_per_cycle: int = 32  # a NoC link / core interface: 256-bit flits per cycle on Wormhole
+    noc_latency: int = 150  # core-to-core transfer latency. Estimate.
+    dram_latency: int = 600  # read request to first data from a GDDR6 bank. Estimate.
+    dram_bytes_per_cycle: float = 288 / 12  # 288 GB/s over 12 banks (Saturating_DRAM_bandwidth.md, spec speed)
+    dram_efficiency: float = 0.92  # best measured: 267 of 288 GB/s (same report, "DRAM u-benchmark")
+    program_launch: int = 2000  # dispatch of a program with trace: a few µs. Estimate.
+
+    def matmul(self, fidelity: str) -> int:
+        return dict(self.matmul_tile)[fidelity]
+
+
+COSTS = Costs()
+FIDELITY_PHASES = {"LoFi": 1, "HiFi2": 2, "HiFi3": 3, "HiFi4": 4}
+
+
+BUCKET = 64  # cycles per bandwidth bucket
+
+
+class Channel:
+    """A link or memory port of fixed bandwidth, as a fluid queue over time buckets: a transfer fills the free
+    capacity of the buckets from its start time on. Transfers may be placed in any order (the interpreter does
+    not run threads in modelled-time order), and a later-placed transfer that starts earlier still finds the
+    capacity left before the others."""
+
+    def __init__(self, bytes_per_cycle: float):
+        self.rate = bytes_per_cycle
+        self.used: dict[int, float] = defaultdict(float)  # bucket -> bytes already placed in it
+
+    def place(self, start: float, size: float) -> float:
+        """Place `size` bytes from `start` on; returns when the last byte is through."""
+        capacity = self.rate * BUCKET
+        bucket = int(start // BUCKET)
+        remaining = float(size)
+        while True:
+            begin = max(start, bucket * BUCKET)
+            room = min(capacity - self.used[bucket], self.rate * ((bucket + 1) * BUCKET - begin))
+            if room > 0:
+                take = min(room, remaining)
+                self.used[bucket] += take
+                remaining -= take
+                if remaining <= 0:
+                    # the bytes go through after what fills the bucket before them, and no sooner than their own
+                    return max(begin + take / self.rate, bucket * BUCKET + self.used[bucket] / self.rate)
+            bucket += 1
+
+
+class Resources:
+    """The shared resources of the device: each DRAM bank, and the NoC interface of each core (in and out)."""
+
+    def __init__(self) -> None:
+        per_bank = COSTS.dram_bytes_per_cycle * COSTS.dram_efficiency
+        self.banks = [Channel(per_bank) for _ in range(arch.NUM_DRAM_BANKS)]
+        self.core_in: dict = defaultdict(lambda: Channel(COSTS.noc_bytes_per_cycle))
+        self.core_out: dict = defaultdict(lambda: Channel(COSTS.noc_bytes_per_cycle))
+
+    def transfer(self, start: float, size: int, src_bank: int | None, src_core, dst_banks: list[int],
+                 dst_cores: list) -> float:
+        """A transfer issued at `start`: it crosses every resource it uses (each at its own bandwidth) and
+        completes after the slowest of them plus the latency."""
+        channels = ([self.banks[src_bank]] if src_bank is not None else []) + [self.banks[b] for b in dst_banks]
+        dram = bool(channels)
+        if src_core is not None:
+            channels.append(self.core_out[src_core])
+        channels += [self.core_in[c] for c in dst_cores]
+        end = max((ch.place(start, size) for ch in channels), default=start)
+        return end + (COSTS.dram_latency if dram else COSTS.noc_latency)
+
+
+def charge(cycles: float) -> None:
+    """The running thread works for `cycles`."""
+    t = ctx.thread()
+    t.clock += cycles
+    t.busy += cycles
+
+
+def wait_until(time: float, reason: str) -> None:
+    """The running thread cannot go on before modelled `time`; the idle cycles are a stall on `reason`."""
+    t = ctx.thread()
+    if time > t.clock:
+        t.stalls[reason] += time - t.clock
+        t.clock = time
+
+
+def now() -> float:
+    return ctx.thread().clock
+
+
+def fidelity() -> str:
+    return ctx.kernel().spec.math_fidelity
+
+
+def matmul_cost() -> int:
+    return COSTS.matmul(fidelity())
+
+
+def multiply_cost() -> int:
+    return COSTS.eltwise_tile * FIDELITY_PHASES[fidelity()]
