@@ -417,12 +417,18 @@ def get_tile_size(operand):
 
 @API.function("cb_pages_available_at_front", groups={DATAFLOW}, header=DF_H)
 def cb_pages_available_at_front(operand, num_pages):
-    return _cb(operand).filled >= num_pages
+    """Whether the pages are there *now*: pushed already in the interpreter and, in modelled time, no later
+    than this thread's clock (a page pushed at a later modelled time is not visible yet)."""
+    cb, n = _cb(operand), int(num_pages)
+    timing.charge(timing.COSTS.cb_call)
+    return cb.filled >= n and max(cb.ready_at[cb.rd:cb.rd + n], default=0.0) <= timing.now()
 
 
 @API.function("cb_pages_reservable_at_back", groups={DATAFLOW}, header=DF_H)
 def cb_pages_reservable_at_back(operand, num_pages):
-    return _cb(operand).free() >= num_pages
+    cb, n = _cb(operand), int(num_pages)
+    timing.charge(timing.COSTS.cb_call)
+    return cb.free() >= n and max(cb.free_at[cb.wr:cb.wr + n], default=0.0) <= timing.now()
 
 
 

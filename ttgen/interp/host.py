@@ -38,6 +38,7 @@ class HostRun:
     kernel_root: str
     inputs: dict[str, np.ndarray]
     seed: int | None = None
+    timed: bool = False  # schedule threads in modelled-time order (timing runs)
     budget: Budget = field(default_factory=Budget)
     device: Device = field(default_factory=Device)
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
@@ -480,7 +481,7 @@ def enqueue_mesh_workload(cq, workload, blocking):
         if run.dry:
             program.model.launched = True
             continue
-        run.steps += prog.launch(program.model, run.device, run.seed, run.budget)
+        run.steps += prog.launch(program.model, run.device, run.seed, run.budget, run.timed)
         run.programs_run += 1
 
 

@@ -147,7 +147,8 @@ def _thread_exit(t: KernelThread) -> None:
         exit_check(t)
 
 
-def launch(program: ProgramModel, device: Device, seed: int | None = None, budget: Budget | None = None) -> int:
+def launch(program: ProgramModel, device: Device, seed: int | None = None, budget: Budget | None = None,
+           timed: bool = False) -> int:
     """Run every kernel of `program` on its cores to completion; returns the loop iterations executed. The
     program starts when the device's previous program ended (plus the launch cost) and its threads' modelled
     clocks are kept in `program.threads`."""
@@ -170,7 +171,7 @@ def launch(program: ProgramModel, device: Device, seed: int | None = None, budge
     program.start = device.clock + timing.COSTS.program_launch
     for t in threads:
         t.clock = program.start
-    scheduler = Scheduler(threads, budget, seed, on_thread_exit=_thread_exit)
+    scheduler = Scheduler(threads, budget, seed, on_thread_exit=_thread_exit, timed=timed)
     scheduler.run()
     _check_drained(program, device)
     program.launched = True

@@ -64,13 +64,15 @@ def read_metadata(folder: Path) -> dict:
 
 
 def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = None,
-               budget: Budget | None = None) -> RunReport:
-    """Run the host program of `folder` (and through it every kernel) and compare with the reference."""
+               budget: Budget | None = None, timed: bool = False) -> RunReport:
+    """Run the host program of `folder` (and through it every kernel) and compare with the reference. With
+    `timed`, threads run in modelled-time order, which makes the modelled cycles faithful (what `ttgen bench`
+    uses); otherwise in the checking schedule, whose cycles are approximate."""
     folder = Path(folder)
     meta = read_metadata(folder)
     report = RunReport(meta["kernel"], ok=False)
     inputs = reference.make_inputs(meta, seed)
-    run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget or Budget())
+    run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget or Budget(), timed=timed)
     try:
         host_file = compile_file(folder / meta["host"], "host")
         HostRun._current = run

@@ -26,6 +26,9 @@ from . import cruntime
 from .checks import Violation, as_violation, cpp_frame_location
 
 
+QUANTUM = 1000  # modelled cycles a thread may run ahead of the next runnable one before yielding
+
+
 @dataclass
 class Budget:
     max_steps: int = 50_000_000  # loop iterations over all threads
@@ -64,7 +67,7 @@ class Scheduler:
     _current: "Scheduler | None" = None
 
     def __init__(self, threads: list[KernelThread], budget: Budget | None = None, seed: int | None = None,
-                 on_thread_exit: Callable[[KernelThread], None] | None = None):
+                 on_thread_exit: Callable[[KernelThread], None] | None = None, timed: bool = False):
         self.threads = threads
         self.budget = budget or Budget()
         self.rng = random.Random(seed) if seed is not None else None
@@ -73,6 +76,8 @@ class Scheduler:
         self.hub: greenlet.greenlet | None = None
         self.steps = 0
         self.started = 0.0
+        self.limit = float("inf")  # the running thread yields once its clock passes this
+        self.timed = timed and seed is None  # run in modelled-time order (for timing) rather than round robin
 
     # ----- called from builtins inside a thread -------------------------------------------------------------
 
@@ -123,6 +128,27 @@ class Scheduler:
             cruntime.set_tick_hook(lambda: None)
 
     def _loop(self) -> None:
+        if not self.timed:
+            return self._round_robin()
+        # Modelled-time order: always resume the runnable thread with the earliest clock, and let it run at most
+        # QUANTUM cycles past the next runnable one, so that what a thread observes (a CB it polls, a shared
+        # link it queues on) is what existed at its modelled time.
+        live = list(self.threads)
+        while live:
+            ready = [t for t in live if t.wait is None or t.wait.ready()]
+            if not ready:
+                raise self._deadlock(live)
+            ready.sort(key=lambda t: t.clock)
+            t = ready[0]
+            self.limit = (ready[1].clock if len(ready) > 1 else float("inf")) + QUANTUM
+            t.wait = None
+            self._resume(t)
+            if t.done:
+                live = [x for x in live if not x.done]
+
+    def _round_robin(self) -> None:
+        """The checking schedule: each thread runs until it blocks, in creation order (or, with a seed, in a
+        random order with random preemptions)."""
         live = list(self.threads)
         while live:
             order = live if self.rng is None else self.rng.sample(live, len(live))
@@ -136,6 +162,11 @@ class Scheduler:
             live = [t for t in live if not t.done]
             if live and not progressed:
                 raise self._deadlock(live)
+
+    def advance(self) -> None:
+        """Called when the running thread's clock moved: past the limit, let an earlier thread run first."""
+        if self.thread.clock > self.limit:
+            self.preempt()
 
     def _resume(self, t: KernelThread) -> None:
         self.thread = t

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from .. import arch
 from . import context as ctx
+from .scheduler import Scheduler
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def charge(cycles: float) -> None:
     t = ctx.thread()
     t.clock += cycles
     t.busy += cycles
+    Scheduler.current().advance()
 
 
 def wait_until(time: float, reason: str) -> None:
@@ -118,6 +120,7 @@ def wait_until(time: float, reason: str) -> None:
     if time > t.clock:
         t.stalls[reason] += time - t.clock
         t.clock = time
+        Scheduler.current().advance()
 
 
 def now() -> float:

@@ -77,6 +77,10 @@ def plan_matmul(spec: Spec) -> Plan:
         from .fp8_matmul import plan_fp8_matmul  # 8-bit operands with per-block scales
 
         return plan_fp8_matmul(spec)
+    if spec.schedule.roles.get("producers", 1) == 2:
+        from .warp_specialized import plan_warp_specialized  # producer / consumer / storer roles
+
+        return plan_warp_specialized(spec)
     if spec.schedule.split_k:
         from .splitk import plan_splitk  # K split over cores, partials reduced by a second program or by owners
 
