@@ -71,8 +71,15 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
     folder = Path(folder)
     meta = read_metadata(folder)
     report = RunReport(meta["kernel"], ok=False)
+    budget = budget or Budget()
+    elements = sum(int(np.prod(t["shape"])) for t in meta["inputs"].values())
+    if elements > budget.max_elements:
+        report.violation = Violation("budget", f"the inputs have {elements} elements, more than the "
+                                               f"{budget.max_elements} this run may generate",
+                                     Location(str(folder / METADATA)))
+        return report
     inputs = reference.make_inputs(meta, seed)
-    run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget or Budget(), timed=timed)
+    run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget, timed=timed)
     try:
         host_file = compile_file(folder / meta["host"], "host")
         HostRun._current = run

@@ -33,6 +33,7 @@ QUANTUM = 1000  # modelled cycles a thread may run ahead of the next runnable on
 class Budget:
     max_steps: int = 50_000_000  # loop iterations over all threads
     max_seconds: float = 600.0
+    max_elements: int = 1 << 30  # input elements the run may generate (host memory for inputs and references)
 
 
 @dataclass
