@@ -5,6 +5,7 @@ import pytest
 
 from ttgen import reference, testing
 from ttgen.interp.runner import read_metadata
+from ttgen.numerics.formats import round_to
 
 
 def assert_passes(report):
@@ -56,3 +57,16 @@ def test_ties_to_the_higher_index_fail_on_indices_only(rendered, tmp_path):
     assert report.violation is None, str(report.violation)
     assert "indices" in {c.name for c in report.comparisons if not c.ok}
     assert "values" not in {c.name for c in report.comparisons if not c.ok}
+
+
+def test_very_negative_logits_with_k_below_a_tile_row(rendered):
+    # exp((0 - v_0) / T) of the unused columns would overflow if they were not zeroed before exp
+    def shift(inputs):
+        # logits near -100 (bfloat16 there is coarse: the top values tie, p is 1/k each) and u = 0.3, which
+        # lies clear of the cumulative sums k/8
+        inputs["logits"] = round_to(inputs["logits"] - 100.0, "bfloat16")
+        inputs["uniform"][:] = 0.3
+        return inputs
+
+    folder = rendered("topk_sampling", sizes={"M": 32, "N": 256, "K": 8}, compute={"k": 8})
+    assert_passes(testing.run(folder, adjust_inputs=shift))

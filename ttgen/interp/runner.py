@@ -64,10 +64,11 @@ def read_metadata(folder: Path) -> dict:
 
 
 def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = None,
-               budget: Budget | None = None, timed: bool = False) -> RunReport:
+               budget: Budget | None = None, timed: bool = False, adjust_inputs=None) -> RunReport:
     """Run the host program of `folder` (and through it every kernel) and compare with the reference. With
-    `timed`, threads run in modelled-time order, which makes the modelled cycles faithful (what `ttgen bench`
-    uses); otherwise in the checking schedule, whose cycles are approximate."""
+    `timed`, threads run in modelled-time order, which makes the modelled cycles faithful (what benchmarks
+    use); otherwise in the checking schedule, whose cycles are approximate. `adjust_inputs` (tests) may change
+    the seeded inputs before they are used; the reference sees the changed ones."""
     folder = Path(folder)
     meta = read_metadata(folder)
     report = RunReport(meta["kernel"], ok=False)
@@ -79,6 +80,8 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
                                      Location(str(folder / METADATA)))
         return report
     inputs = reference.make_inputs(meta, seed)
+    if adjust_inputs is not None:
+        inputs = adjust_inputs(inputs)
     run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget, timed=timed)
     try:
         host_file = compile_file(folder / meta["host"], "host")

@@ -7,8 +7,10 @@ clock at cb_push_back, the consumer's at cb_pop_front, the completion time of th
 queue on the resources they use: the DRAM bank they read or write and the NoC interface of each core they
 leave or enter, so bandwidth is shared and multicast sends once.
 
-The interpreter runs threads in its own order, not in modelled-time order, so resource queues are approximate
-when two threads' transfers interleave in time; CB and semaphore dependencies are exact.
+Timed runs (`timed=True`) schedule threads in modelled-time order, each running at most a quantum ahead of the
+next, so that polls (cb_pages_available_at_front) see the state of their modelled time. The checking schedule
+runs threads in its own order; CB and semaphore dependencies are exact either way, and the bandwidth channels
+accept transfers in any order.
 """
 
 from __future__ import annotations

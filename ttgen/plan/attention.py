@@ -249,8 +249,9 @@ def plan_attention(spec: Spec) -> Plan:
     explain = [
         f"{variant} attention, Q[{b}, {hq}, {s}, {d}] K/V[{b}, {hkv}, {skv}, {d}], scale {scale:g}"
         + (", causal" if causal else ""),
-        f"work unit: {q_chunk} query rows ({sq_t} tiles) of one (batch, head): "
-        f"{res.split_work(units, grid).describe('unit')}",
+        (f"work unit: the {s} heads of one token, as the rows of one query chunk: " if variant == "mla" else
+         f"work unit: {q_chunk} query rows ({sq_t} tiles) of one (batch, head): ")
+        + res.split_work(units, grid).describe("unit"),
         f"K/V chunks of {kv_chunk} rows ({sk_t} tiles): {num_kv_chunks} per unit"
         + ("; causal: only chunks up to the diagonal are read, tiles above it skipped" if causal else ""),
         "online softmax: running max m, row sums l and accumulator O in bfloat16 CBs between chunks, each update "

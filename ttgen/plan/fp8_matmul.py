@@ -104,10 +104,10 @@ def plan_fp8_matmul(spec: Spec) -> Plan:
     split = res.split_work(mt * nt, grid)
     fa, fb, fp32 = FORMATS[carry[a.name]], FORMATS[carry[b.name]], FORMATS["float32"]
     cbs = [
-        CBPlan(0, "cb_a", fa, res.cb_pages(spec, a.name, bk_t)[0] * bk_t, f"{a.name} (carried as {fa.name}): one K "
-                                                                          "block at a time"),
-        CBPlan(1, "cb_b", fb, res.cb_pages(spec, b.name, bk_t)[0] * bk_t, f"{b.name} (carried as {fb.name}): one K "
-                                                                          "block at a time"),
+        CBPlan(0, "cb_a", fa, res.cb_pages(spec, a.name, bk_t)[0], f"{a.name} (carried as {fa.name}): one K block "
+                                                                   "at a time"),
+        CBPlan(1, "cb_b", fb, res.cb_pages(spec, b.name, bk_t)[0], f"{b.name} (carried as {fb.name}): one K block "
+                                                                   "at a time"),
         CBPlan(2, "cb_sa", fp32, 2, f"{sa.name} of the output row and K block, each row filled with its scale"),
         CBPlan(3, "cb_sb", fp32, 1, f"every block scale of {sb.name}, read once"),
         CBPlan(16, "cb_out", FORMATS["bfloat16"], 2, f"output {c.name}"),

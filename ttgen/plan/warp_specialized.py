@@ -12,8 +12,8 @@ A Tensix core has two data-movement RISC-Vs, each with its own NoC. The plain GE
   time.
 
 The two operand streams travel on different NoCs in parallel and each barrier covers a block of reads, so the
-latency of a DRAM read is paid once per block instead of once per K tile. `ttgen bench` (or docs/kernels/
-warp_specialized_gemm.md) compares it with the plain GEMM in modelled cycles.
+latency of a DRAM read is paid once per block instead of once per K tile. benchmarks/warp_specialization.py
+(and docs/kernels/warp_specialized_gemm.md) compares it with the plain GEMM in modelled cycles.
 """
 
 from __future__ import annotations
@@ -43,14 +43,14 @@ def plan_warp_specialized(spec: Spec) -> Plan:
     a, b, c = shape.a, shape.b, shape.c
     mt, kt, nt = shape.mt, shape.kt, shape.nt
     k_block = max(d for d in range(1, MAX_K_BLOCK + 1) if kt % d == 0)
-    depth = res.cb_pages(spec, a.name, k_block)[0]
+    pages = res.cb_pages(spec, a.name, k_block)[0]  # whole blocks of k_block tiles
     fa, fb, fc = (res.tile_format(spec, t) for t in (a, b, c))
     res.check_dst(spec, 1, "one output tile")
     grid = res.core_grid(spec)
     split = res.split_work(mt * nt, grid)
     cbs = [
-        CBPlan(0, "cb_in0", fa, depth * k_block, f"{a.name}: blocks of {k_block} K tiles (producer A)"),
-        CBPlan(1, "cb_in1", fb, depth * k_block, f"{b.name}: blocks of {k_block} K tiles (producer B)"),
+        CBPlan(0, "cb_in0", fa, pages, f"{a.name}: blocks of {k_block} K tiles (producer A)"),
+        CBPlan(1, "cb_in1", fb, pages, f"{b.name}: blocks of {k_block} K tiles (producer B)"),
         CBPlan(16, "cb_out", fc, 2, f"output {c.name} (stored by producer B)"),
     ]
     l1 = res.check_l1(spec, cbs)
@@ -70,7 +70,7 @@ def plan_warp_specialized(spec: Spec) -> Plan:
         f"C[{c.dims[0]}x{c.dims[1]}] = A @ B: Mt={mt}, Nt={nt}, Kt={kt}; grid {grid[0]}x{grid[1]}: "
         f"{split.describe('output tile')}",
         f"producer A on RISCV_0 (NoC 0) and producer B + storer on RISCV_1 (NoC 1): blocks of {k_block} K tiles "
-        f"per read barrier, {depth} blocks deep",
+        f"per read barrier, {pages // k_block} blocks deep",
         *[f"CB c_{cb.index} ({cb.purpose}): {cb.pages} pages x {cb.page_size} B {cb.fmt.metal_name}" for cb in cbs],
         f"L1 per core: {l1} B of {res.arch.L1_USABLE} B usable",
     ]

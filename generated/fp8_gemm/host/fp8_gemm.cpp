@@ -64,16 +64,16 @@ int main() {
     distributed::ReplicatedBufferConfig c_buffer_config{.size = 2048 * Mt * Nt};
     auto c_buffer = distributed::MeshBuffer::create(c_buffer_config, c_dram_config, mesh_device.get());
 
-    // A (carried as bfloat8_b): one K block at a time: 32 x 1088 B Bfp8_b pages
+    // A (carried as bfloat8_b): one K block at a time: 8 x 1088 B Bfp8_b pages
     CreateCircularBuffer(
         program,
         all_cores,
-        CircularBufferConfig(32 * 1088, {{CBIndex::c_0, DataFormat::Bfp8_b}}).set_page_size(CBIndex::c_0, 1088));
-    // B (carried as bfloat8_b): one K block at a time: 32 x 1088 B Bfp8_b pages
+        CircularBufferConfig(8 * 1088, {{CBIndex::c_0, DataFormat::Bfp8_b}}).set_page_size(CBIndex::c_0, 1088));
+    // B (carried as bfloat8_b): one K block at a time: 8 x 1088 B Bfp8_b pages
     CreateCircularBuffer(
         program,
         all_cores,
-        CircularBufferConfig(32 * 1088, {{CBIndex::c_1, DataFormat::Bfp8_b}}).set_page_size(CBIndex::c_1, 1088));
+        CircularBufferConfig(8 * 1088, {{CBIndex::c_1, DataFormat::Bfp8_b}}).set_page_size(CBIndex::c_1, 1088));
     // A_scale of the output row and K block, each row filled with its scale: 2 x 4096 B Float32 pages
     CreateCircularBuffer(
         program,

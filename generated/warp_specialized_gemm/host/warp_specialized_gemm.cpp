@@ -50,16 +50,16 @@ int main() {
     distributed::ReplicatedBufferConfig c_buffer_config{.size = 2048 * Mt * Nt};
     auto c_buffer = distributed::MeshBuffer::create(c_buffer_config, c_dram_config, mesh_device.get());
 
-    // A: blocks of 4 K tiles (producer A): 32 x 2048 B Float16_b pages
+    // A: blocks of 4 K tiles (producer A): 8 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
-        CircularBufferConfig(32 * 2048, {{CBIndex::c_0, DataFormat::Float16_b}}).set_page_size(CBIndex::c_0, 2048));
-    // B: blocks of 4 K tiles (producer B): 32 x 2048 B Float16_b pages
+        CircularBufferConfig(8 * 2048, {{CBIndex::c_0, DataFormat::Float16_b}}).set_page_size(CBIndex::c_0, 2048));
+    // B: blocks of 4 K tiles (producer B): 8 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
-        CircularBufferConfig(32 * 2048, {{CBIndex::c_1, DataFormat::Float16_b}}).set_page_size(CBIndex::c_1, 2048));
+        CircularBufferConfig(8 * 2048, {{CBIndex::c_1, DataFormat::Float16_b}}).set_page_size(CBIndex::c_1, 2048));
     // output C (stored by producer B): 2 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,

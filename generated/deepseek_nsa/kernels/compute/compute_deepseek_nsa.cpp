@@ -259,19 +259,26 @@ void compressed(uint32_t num_blocks, uint32_t Dt) {
         cb_pop_front(cb_vc, Dt);
     }
 
-    // p = softmax over the blocks: exp(c - max), zero beyond the last block, normalized.
+    // p = softmax over the blocks: the columns past the last block get -1e30 (so that they neither set the max
+    // nor weigh anything), then exp(c - max), normalized.
+    tile_regs_acquire();
+    copy_tile_to_dst_init_short(cb_cmp);
+    copy_tile(cb_cmp, 0, 0);
+    copy_tile_to_dst_init_short(cb_col);
+    copy_tile(cb_col, 0, 1);
+    unary_ge_tile_init();
+    unary_ge_tile(1, BLOCKS_BITS);
+    binop_with_scalar_tile_init();
+    mul_unary_tile(1, REMOVED_BITS);
+    add_binary_tile_init();
+    add_binary_tile(0, 1, 0);
+    replace(cb_cmp);
     row_reduce(cb_cmp, 1, true, false);
     tile_regs_acquire();
     sub_bcast_cols_init_short(cb_cmp, cb_row);
     sub_tiles_bcast_cols(cb_cmp, cb_row, 0, 0, 0);
     exp_tile_init();
     exp_tile(0);
-    copy_tile_to_dst_init_short(cb_col);
-    copy_tile(cb_col, 0, 1);
-    unary_lt_tile_init();
-    unary_lt_tile(1, BLOCKS_BITS);
-    mul_binary_tile_init();
-    mul_binary_tile(0, 1, 0);
     pack_one(cb_one);
     cb_pop_front(cb_row, 1);
     row_reduce(cb_one, 1, false, true);

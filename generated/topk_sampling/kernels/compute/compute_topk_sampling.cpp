@@ -201,18 +201,21 @@ void select(uint32_t j, uint32_t Nt) {
 
 // Temperature and top-p sampling among the k values of each row; the drawn index goes to cb_token, column 0.
 void sample() {
-    // p = exp((v - v_0) / T) over the first k columns (v_0, the row max, is column 0).
+    // p = exp((v - v_0) / T) over the first k columns (v_0, the row max, is column 0). The columns past k are
+    // zeroed before exp (so that exp(-v_0 / T) cannot overflow there) and after it.
     tile_regs_acquire();
     sub_bcast_cols_init_short(cb_val_acc, cb_val_acc);
     sub_tiles_bcast_cols(cb_val_acc, cb_val_acc, 0, 0, 0);
-    binop_with_scalar_tile_init();
-    mul_unary_tile(0, 0x3FA00000);  // 1 / temperature
-    exp_tile_init();
-    exp_tile(0);
     copy_tile_to_dst_init_short(cb_col);
     copy_tile(cb_col, 0, 1);
     unary_lt_tile_init();
     unary_lt_tile(1, 0x42000000);  // column < k
+    mul_binary_tile_init();
+    mul_binary_tile(0, 1, 0);
+    binop_with_scalar_tile_init();
+    mul_unary_tile(0, 0x3FA00000);  // 1 / temperature
+    exp_tile_init();
+    exp_tile(0);
     mul_binary_tile_init();
     mul_binary_tile(0, 1, 0);
     tile_regs_commit();
