@@ -7,6 +7,7 @@ output untouched.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -94,9 +95,32 @@ def format_cpp(folder: Path, paths: list[str]) -> None:
         raise RenderError(f"clang-format failed: {result.stderr.strip()[:500]}")
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where that is unavailable."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _sweep(destination: Path) -> None:
+    """Remove what an earlier, killed render of this folder left beside it; bring back a folder that a kill
+    between the two renames of the fallback swap left only in its `.old` holder."""
+    for leftover in destination.parent.glob(f".{destination.name}.*"):
+        if leftover.suffix == ".old" and not destination.exists() and (leftover / destination.name).is_dir():
+            os.rename(leftover / destination.name, destination)
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def write_folder(destination: Path, files: dict[str, str]) -> None:
-    """Write `files` as the folder `destination`, replacing any previous one atomically."""
+    """Write `files` as the folder `destination`, replacing any previous one atomically: the new folder is
+    built beside it and swapped in with one rename, so a render killed at any moment leaves either the old
+    folder or the new one, never a mix (hidden leftovers are swept by the next render)."""
     destination.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(destination)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent))
     try:
         for rel, text in files.items():
@@ -104,12 +128,14 @@ def write_folder(destination: Path, files: dict[str, str]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
         format_cpp(staging, list(files))
-        previous = None
-        if destination.exists():
+        if not destination.exists():
+            os.rename(staging, destination)
+        elif _exchange(staging, destination):
+            shutil.rmtree(staging, ignore_errors=True)  # it holds the previous folder now
+        else:
             previous = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".old", dir=destination.parent))
             os.rename(destination, previous / destination.name)
-        os.rename(staging, destination)
-        if previous is not None:
+            os.rename(staging, destination)
             shutil.rmtree(previous, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
