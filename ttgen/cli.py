@@ -91,11 +91,20 @@ def _budget(args: argparse.Namespace):
     return Budget(max_steps=args.max_steps, max_seconds=args.max_seconds)
 
 
-def _run_one(folder: Path, args: argparse.Namespace):
+def _run_one(folder: Path, args: argparse.Namespace, timed: bool = False):
+    from .interp import trace
     from .interp.runner import run_folder
 
+    trace_path = getattr(args, "trace", None)
+    trace.ACTIVE = trace.Recorder() if trace_path else None
     started = time.perf_counter()
-    report = run_folder(folder, seed=args.seed, schedule_seed=args.schedule_seed, budget=_budget(args))
+    try:
+        report = run_folder(folder, seed=args.seed, schedule_seed=args.schedule_seed, budget=_budget(args),
+                            timed=timed or bool(trace_path))
+        if trace_path:
+            trace.ACTIVE.write(trace_path)
+    finally:
+        trace.ACTIVE = None
     return report, time.perf_counter() - started
 
 
@@ -195,6 +204,45 @@ def cmd_check(args: argparse.Namespace) -> int:
     return FAILED if failures else OK
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .interp.runner import describe, read_metadata
+    from .perf import analyse
+    from .render import render_to
+
+    table = Table(title="ttgen bench (modelled Wormhole n150 time)")
+    for column in ("kernel", "cycles", "µs", "achieved", "bound", "% of roofline", "core util", "bottleneck"):
+        table.add_column(column, justify="left" if column in ("kernel", "bottleneck") else "right")
+    err = _console(stderr=True)
+    results, failures = [], 0
+    with tempfile.TemporaryDirectory(prefix="ttgen-bench-") as tmp:
+        for path in spec_files(args.specs):
+            try:
+                folder = render_to(_plan(path), Path(tmp))
+                report, _ = _run_one(folder, args, timed=True)
+            except TtgenError as exc:
+                err.print(str(exc), markup=False)
+                failures += 1
+                continue
+            if not report.ok:
+                for line in describe(report):
+                    err.print(line, markup=False)
+                failures += 1
+                continue
+            perf = analyse(report, read_metadata(folder))
+            results.append((path.stem, perf))
+            rate = (f"{perf.flops / perf.seconds / 1e12:.2f} TFLOP/s" if perf.flops else
+                    f"{perf.bytes / perf.seconds / 1e9:.0f} GB/s")
+            table.add_row(path.stem, f"{perf.cycles:.0f}", f"{perf.seconds * 1e6:.1f}", rate, perf.bound,
+                          f"{100 * perf.of_roofline:.0f}%", f"{100 * perf.utilisation:.0f}%", perf.bottleneck)
+    Console(highlight=False, soft_wrap=True, width=max(180, Console().width)).print(table)
+    if args.plot and results:
+        from .perf import plot_roofline
+
+        plot_roofline(results, args.plot)
+        _console().print(f"roofline plot: {args.plot}", markup=False)
+    return FAILED if failures else OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ttgen", description="YAML kernel specs to TT-Metalium programs, "
                                                                "verified by a reference interpreter.")
@@ -221,6 +269,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="execute a rendered kernel folder in the interpreter and check it")
     p.add_argument("folder", metavar="KERNEL_DIR")
+    p.add_argument("--trace", metavar="OUT.json", help="write a Chrome/Perfetto trace of the modelled timeline (runs "
+                                                       "threads in modelled-time order)")
     p.add_argument("--compile", dest="compile", action="store_true", default=False,
                    help="first type-check the folder's kernels with g++ against the real tt-metal headers")
     run_options(p)
@@ -234,6 +284,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-compile", dest="compile", action="store_false", help="skip the g++ check")
     run_options(p)
     p.set_defaults(fn=cmd_check)
+
+    p = sub.add_parser("bench", help="render and run each spec in modelled time: cycles, rates, roofline, "
+                                     "utilisation, bottleneck")
+    p.add_argument("specs", nargs="+", metavar="SPEC|DIR")
+    p.add_argument("--plot", metavar="OUT.png", help="draw each kernel against its roofline (matplotlib)")
+    run_options(p)
+    p.set_defaults(fn=cmd_bench)
     return parser
 
 

@@ -955,9 +955,9 @@ def _op_cost(name: str):
     return None
 
 
-def _with_cost(fn, cost):
+def _with_cost(fn, cost, name: str):
     def charged(*args):
-        timing.charge(cost())
+        timing.charge(cost(), name)
         return fn(*args)
 
     charged.__wrapped__ = fn
@@ -968,4 +968,4 @@ for _entry in list(API.entries.values()):
     if _entry.kind == "function" and C.issubset(_entry.groups) and "dataflow" not in _entry.groups:
         _cost = _op_cost(_entry.name)
         if _cost is not None:
-            API.entries[_entry.name] = dataclasses.replace(_entry, value=_with_cost(_entry.value, _cost))
+            API.entries[_entry.name] = dataclasses.replace(_entry, value=_with_cost(_entry.value, _cost, _entry.name))

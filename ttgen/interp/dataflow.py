@@ -12,7 +12,7 @@ import numpy as np
 from .. import arch
 from . import context as ctx
 from .api import API, COMPUTE, DATAFLOW, DEVICE
-from . import timing
+from . import timing, trace
 from .checks import current_cpp_location, violation
 from .cruntime import CppObject, wrap_u32
 from .device import POISON, NocTransfer, noc_xy_addr, split_noc_addr
@@ -211,7 +211,7 @@ def _issue_read(src_noc_addr: int, dst_l1: int, size: int) -> None:
     transfer = NocTransfer("read", current_cpp_location(), size, [(core.l1, dst_l1, core)],
                            payload=memory[start:start + size].copy())
     core.l1[dst_l1:dst_l1 + size] = POISON
-    timing.charge(timing.COSTS.noc_issue)
+    timing.charge(timing.COSTS.noc_issue, "noc read")
     transfer.done_at = ctx.device().resources.transfer(
         timing.now(), size, _dram_bank(src_noc_addr), _xy(src_core), [], [(core.x, core.y)])
     _track(transfer)
@@ -226,7 +226,7 @@ def _issue_write(src_l1: int, dst_noc_addr: int, size: int) -> None:
         _check_remote_landing(dst_core, start, size, "NoC write")
     transfer = NocTransfer("write", current_cpp_location(), size, [(memory, start, dst_core)], src_core=ctx.core(),
                            src_addr=src_l1)
-    timing.charge(timing.COSTS.noc_issue)
+    timing.charge(timing.COSTS.noc_issue, "noc write")
     bank = _dram_bank(dst_noc_addr)
     transfer.done_at = ctx.device().resources.transfer(
         timing.now(), size, None, _xy(ctx.core()), [] if bank is None else [bank],
@@ -336,7 +336,7 @@ def cb_reserve_back(cbid, ntiles):
                                      f"{cb.num_pages}-page CB: size the CB as a multiple of the reservation")
     ctx.block(ctx.Wait(lambda: cb.free() >= n,
                        lambda: f"cb_reserve_back({cb.name}, {n}): {cb.free()} of {n} pages free ({cb.describe()})"))
-    timing.charge(timing.COSTS.cb_call)
+    timing.charge(timing.COSTS.cb_call, "cb")
     timing.wait_until(max(cb.free_at[cb.wr:cb.wr + n], default=0.0), f"cb_reserve_back {cb.name}")
     cb.reserved = n
     cb.producer = ctx.thread()
@@ -355,10 +355,12 @@ def cb_push_back(cbid, ntiles):
         if pending is not None:
             raise violation("race", f"cb_push_back({cb.name}) publishes a page whose NoC read issued at "
                                     f"{pending.issued_at} has not completed (missing noc_async_read_barrier?)")
-    timing.charge(timing.COSTS.cb_call)
+    timing.charge(timing.COSTS.cb_call, "cb")
     cb.ready_at[cb.wr:cb.wr + n] = [timing.now()] * n
     cb.wr = (cb.wr + n) % cb.num_pages
     cb.filled += n
+    if trace.ACTIVE is not None:
+        trace.ACTIVE.occupancy(ctx.core(), cb, timing.now())
     cb.reserved -= n
     cb.packed = 0
 
@@ -372,7 +374,7 @@ def cb_wait_front(cbid, ntiles):
                                      f"{cb.num_pages}-page CB: size the CB as a multiple of the wait")
     ctx.block(ctx.Wait(lambda: cb.filled >= n,
                        lambda: f"cb_wait_front({cb.name}, {n}): {cb.filled} of {n} pages available ({cb.describe()})"))
-    timing.charge(timing.COSTS.cb_call)
+    timing.charge(timing.COSTS.cb_call, "cb")
     timing.wait_until(max(cb.ready_at[cb.rd:cb.rd + n], default=0.0), f"cb_wait_front {cb.name}")
     cb.waited = max(cb.waited, n)
     cb.consumer = ctx.thread()
@@ -391,10 +393,12 @@ def cb_pop_front(cbid, ntiles):
         if pending is not None:
             raise violation("race", f"cb_pop_front({cb.name}) frees a page that the NoC write issued at "
                                     f"{pending.issued_at} is still sending (missing noc_async_write_barrier?)")
-    timing.charge(timing.COSTS.cb_call)
+    timing.charge(timing.COSTS.cb_call, "cb")
     cb.free_at[cb.rd:cb.rd + n] = [timing.now()] * n
     cb.rd = (cb.rd + n) % cb.num_pages
     cb.filled -= n
+    if trace.ACTIVE is not None:
+        trace.ACTIVE.occupancy(ctx.core(), cb, timing.now())
     cb.waited -= n
 
 

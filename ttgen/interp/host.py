@@ -742,30 +742,43 @@ def untilize_nfaces(input, m, n):
     return CppVector(input.element, layout.untilize(data, int(m), int(n)).reshape(-1))
 
 
-@API.function("pack_as_bfp8_tiles", groups=H, header="libtt_metal (blockfloat_common)", template_args=(0, 1),
-              args=(3, 4))
-def pack_as_bfp8_tiles(targs, data, row_major_input, is_exp_a, tile=None):
-    """Whole 32x32 tiles of floats -> Bfp8_b pages as 32-bit words (shared exponents, then mantissas)."""
-    values = _float_values(data, "pack_as_bfp8_tiles")
+def _pack_block_float(fmt: str, what: str, data, row_major_input, is_exp_a):
+    """Whole 32x32 tiles of floats -> block-float pages as 32-bit words (shared exponents, then mantissas)."""
+    values = _float_values(data, what)
     if is_exp_a:
-        raise violation("host-api", "pack_as_bfp8_tiles: only the _b formats (is_exp_a = false) are modelled")
+        raise violation("host-api", f"{what}: only the _b formats (is_exp_a = false) are modelled")
     tiles = values.reshape(-1, 32, 32) if row_major_input else \
         np.stack([layout.faces_to_tile(t) for t in values.reshape(-1, 1024)])
-    pages = b"".join(encode_tile(t, "bfloat8_b") for t in tiles)
+    pages = b"".join(encode_tile(t, fmt) for t in tiles)
     return CppVector("uint32_t", [int(w) for w in np.frombuffer(pages, dtype="<u4")])
 
 
-@API.function("unpack_bfp8_tiles_into_float_vec", groups=H, header="libtt_metal (blockfloat_common)", args=(3, 4))
-def unpack_bfp8_tiles_into_float_vec(bfp8_tiles, row_major_output, is_exp_a, tile=None):
-    if not isinstance(bfp8_tiles, CppVector) or bfp8_tiles.dtype is not None:
-        raise violation("host-api", "unpack_bfp8_tiles_into_float_vec takes the std::vector<uint32_t> of pages")
-    raw = np.asarray(bfp8_tiles.items, dtype="<u4").view(np.uint8)
-    page = FORMATS["bfloat8_b"].tile_bytes
+def _unpack_block_float(fmt: str, what: str, pages, row_major_output):
+    if not isinstance(pages, CppVector) or pages.dtype is not None:
+        raise violation("host-api", f"{what} takes the std::vector<uint32_t> of pages")
+    raw = np.asarray(pages.items, dtype="<u4").view(np.uint8)
+    page = FORMATS[fmt].tile_bytes
     if raw.size % page:
-        raise violation("host-api", f"{raw.size} B is not a whole number of {page} B Bfp8_b pages")
-    tiles = [decode_tile(raw[i:i + page], "bfloat8_b") for i in range(0, raw.size, page)]
+        raise violation("host-api", f"{raw.size} B is not a whole number of {page} B {FORMATS[fmt].metal_name} pages")
+    tiles = [decode_tile(raw[i:i + page], fmt) for i in range(0, raw.size, page)]
     flat = [t.reshape(-1) if row_major_output else layout.tile_to_faces(t) for t in tiles]
     return CppVector("float", np.concatenate(flat) if flat else [])
+
+
+def _register_block_float(bits: int, fmt: str) -> None:
+    pack_name, unpack_name = f"pack_as_bfp{bits}_tiles", f"unpack_bfp{bits}_tiles_into_float_vec"
+
+    @API.function(pack_name, groups=H, header="libtt_metal (blockfloat_common)", template_args=(0, 1), args=(3, 4))
+    def pack(targs, data, row_major_input, is_exp_a, tile=None):
+        return _pack_block_float(fmt, pack_name, data, row_major_input, is_exp_a)
+
+    @API.function(unpack_name, groups=H, header="libtt_metal (blockfloat_common)", args=(3, 4))
+    def unpack(pages, row_major_output, is_exp_a, tile=None):
+        return _unpack_block_float(fmt, unpack_name, pages, row_major_output)
+
+
+_register_block_float(8, "bfloat8_b")
+_register_block_float(4, "bfloat4_b")
 
 
 def _float_values(data, what: str) -> np.ndarray:

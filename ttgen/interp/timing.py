@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from .. import arch
 from . import context as ctx
+from . import trace
 from .scheduler import Scheduler
 
 
@@ -66,23 +67,25 @@ class Channel:
 
     def __init__(self, bytes_per_cycle: float):
         self.rate = bytes_per_cycle
-        self.used: dict[int, float] = defaultdict(float)  # bucket -> bytes already placed in it
+        self.used: dict[int, float] = {}  # bucket -> bytes already placed in it
 
     def place(self, start: float, size: float) -> float:
         """Place `size` bytes from `start` on; returns when the last byte is through."""
         capacity = self.rate * BUCKET
         bucket = int(start // BUCKET)
         remaining = float(size)
+        used = self.used
         while True:
             begin = max(start, bucket * BUCKET)
-            room = min(capacity - self.used[bucket], self.rate * ((bucket + 1) * BUCKET - begin))
+            filled = used.get(bucket, 0.0)
+            room = min(capacity - filled, self.rate * ((bucket + 1) * BUCKET - begin))
             if room > 0:
                 take = min(room, remaining)
-                self.used[bucket] += take
+                used[bucket] = filled + take
                 remaining -= take
                 if remaining <= 0:
                     # the bytes go through after what fills the bucket before them, and no sooner than their own
-                    return max(begin + take / self.rate, bucket * BUCKET + self.used[bucket] / self.rate)
+                    return max(begin + take / self.rate, bucket * BUCKET + used[bucket] / self.rate)
             bucket += 1
 
 
@@ -108,9 +111,11 @@ class Resources:
         return end + (COSTS.dram_latency if dram else COSTS.noc_latency)
 
 
-def charge(cycles: float) -> None:
-    """The running thread works for `cycles`."""
+def charge(cycles: float, what: str = "") -> None:
+    """The running thread works for `cycles` (on `what`, for a trace)."""
     t = ctx.thread()
+    if trace.ACTIVE is not None:
+        trace.ACTIVE.work(t, what or "work", t.clock, t.clock + cycles)
     t.clock += cycles
     t.busy += cycles
     Scheduler.current().advance()
@@ -120,6 +125,8 @@ def wait_until(time: float, reason: str) -> None:
     """The running thread cannot go on before modelled `time`; the idle cycles are a stall on `reason`."""
     t = ctx.thread()
     if time > t.clock:
+        if trace.ACTIVE is not None:
+            trace.ACTIVE.wait(t, reason, t.clock, time)
         t.stalls[reason] += time - t.clock
         t.clock = time
         Scheduler.current().advance()

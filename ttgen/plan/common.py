@@ -69,12 +69,13 @@ def base_context(spec: Spec, names: dict[str, str]) -> dict[str, Any]:
 
 
 HOST_TYPES = {"bfloat16": "bfloat16", "float32": "float", "uint32": "uint32_t"}
+BLOCK_FLOAT = {"bfloat8_b": 8, "bfloat4_b": 4}  # packed into pages by the host
 
 
 
 def tensor_context(spec: Spec, tensor: TensorSpec, cb: CBPlan, rows: str = "rows", cols: str = "cols") -> dict[str, Any]:
     """How one tensor is spelled across the kernel files; `rows`/`cols` name its 2-D extent in the host."""
-    if tensor.dtype not in HOST_TYPES and tensor.dtype not in HOST_ONLY:
+    if tensor.dtype not in HOST_TYPES and tensor.dtype not in HOST_ONLY and tensor.dtype not in BLOCK_FLOAT:
         raise spec.error(f"host I/O of {tensor.dtype} tensors is not supported yet (use bfloat16 or float32)",
                          tensor.group, tensor.name, "dtype")
     var = tensor.name.lower()
@@ -87,7 +88,8 @@ def tensor_context(spec: Spec, tensor: TensorSpec, cb: CBPlan, rows: str = "rows
         "buffer": f"{var}_buffer",
         "cb": cb,
         "dtype": tensor.dtype,
-        "host_type": HOST_TYPES.get(tensor.dtype, "float"),  # FP8 values travel from the host as float
+        "host_type": HOST_TYPES.get(tensor.dtype, "float"),  # FP8 and block-float values travel as float
+        "block_float": BLOCK_FLOAT.get(tensor.dtype),  # the bits of its pack_as_bfp*_tiles, or None
         "dims": list(tensor.dims),
         "rows": rows,
         "cols": cols,

@@ -85,6 +85,10 @@ def plan_matmul(spec: Spec) -> Plan:
         from .splitk import plan_splitk  # K split over cores, partials reduced by a second program or by owners
 
         return plan_splitk(spec)
+    if (spec.schedule.multicast or {}).get("along") == "grid":
+        from .matmul_mcast import plan_matmul_mcast  # A along grid rows, B down grid columns
+
+        return plan_matmul_mcast(spec)
     if spec.schedule.block:
         from .matmul_blocked import plan_matmul_blocked  # K-blocked variant with subblocks and partials
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import expression
 from ..numerics.formats import round_to
-from . import ATOL, RTOL, SFPU_ROUNDINGS, Golden
+from . import ATOL, RTOL, SFPU_ROUNDINGS, Golden, pack_error
 
 
 def _elementwise(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
@@ -14,7 +14,7 @@ def _elementwise(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]
     (out_name, out), = meta["outputs"].items()
     exact = expression.evaluate(tree, inputs)
     dst_ulp = 2.0**-23 if meta["numerics"]["fp32_accumulation"] else 2.0**-8
-    bound = dst_ulp * _roundings(tree) * expression.magnitude(tree, inputs) + RTOL[out["dtype"]] * np.abs(exact) + ATOL
+    bound = dst_ulp * _roundings(tree) * expression.magnitude(tree, inputs) + pack_error(exact, out["dtype"]) + ATOL
     return {out_name: Golden(exact, bound)}
 
 
@@ -41,7 +41,7 @@ def _product_golden(meta: dict, a: np.ndarray, b: np.ndarray) -> Golden:
     a, b = a.astype(np.float64), b.astype(np.float64)
     exact = a @ b
     dst_ulp = 2.0**-23 if meta["numerics"]["fp32_accumulation"] else 2.0**-8
-    bound = 2 * dst_ulp * running_sum_magnitude(a, b) + RTOL[out["dtype"]] * np.abs(exact) + ATOL
+    bound = 2 * dst_ulp * running_sum_magnitude(a, b) + pack_error(exact, out["dtype"]) + ATOL
     return Golden(exact, bound)
 
 

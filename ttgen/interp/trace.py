@@ -1,0 +1,71 @@
+"""Chrome / Perfetto trace of a timed run: one track per core and RISC-V, spans for each batch of work and each
+blocking wait, counters for CB occupancy (load the JSON in ui.perfetto.dev or chrome://tracing).
+
+Recording is off unless a run asks for it; the recorder collects events from the timing hooks: consecutive
+charges by the same API call merge into one span, a wait is a span named after what was waited for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROCESSOR_OF_KIND = {"compute": "TRISC"}
+
+
+@dataclass
+class Recorder:
+    events: list = field(default_factory=list)
+    _open: dict = field(default_factory=dict)  # thread id -> [name, start, end] of the span being merged
+    _ids: dict = field(default_factory=dict)  # thread label -> (pid, tid)
+
+    def _track(self, thread) -> tuple[int, int]:
+        if thread.label not in self._ids:
+            core = thread.core
+            pid = core.y * 100 + core.x
+            spec = thread.kernel.spec
+            tid = 0 if spec.kind == "compute" else (1 if spec.processor == "RISCV_0" else 2)
+            self._ids[thread.label] = (pid, tid)
+            processor = PROCESSOR_OF_KIND.get(spec.kind, spec.processor)
+            self.events.append({"ph": "M", "name": "process_name", "pid": pid, "args": {"name": core.label}})
+            self.events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid,
+                                "args": {"name": f"{processor}: {spec.name}"}})
+        return self._ids[thread.label]
+
+    def work(self, thread, name: str, start: float, end: float) -> None:
+        span = self._open.get(id(thread))
+        if span is not None and span[0] == name and span[2] == start:
+            span[2] = end
+            return
+        self.flush(thread)
+        self._open[id(thread)] = [name, start, end, thread]
+
+    def wait(self, thread, reason: str, start: float, end: float) -> None:
+        self.flush(thread)
+        pid, tid = self._track(thread)
+        self.events.append({"ph": "X", "name": f"wait: {reason}", "cat": "wait", "pid": pid, "tid": tid,
+                            "ts": start / 1000.0, "dur": (end - start) / 1000.0})
+
+    def flush(self, thread) -> None:
+        span = self._open.pop(id(thread), None)
+        if span is not None:
+            name, start, end, t = span
+            pid, tid = self._track(t)
+            self.events.append({"ph": "X", "name": name, "cat": "work", "pid": pid, "tid": tid,
+                                "ts": start / 1000.0, "dur": (end - start) / 1000.0})
+
+    def occupancy(self, core, cb, time: float) -> None:
+        self.events.append({"ph": "C", "name": f"{cb.name} pages", "pid": core.y * 100 + core.x, "ts": time / 1000.0,
+                            "args": {"filled": cb.filled}})
+
+    def write(self, path: str | Path) -> None:
+        for key in list(self._open):
+            span = self._open[key]
+            self.flush(span[3])
+        Path(path).write_text(json.dumps({"traceEvents": self.events, "displayTimeUnit": "ns",
+                                          "otherData": {"clock": "modelled cycles of a 1 GHz Wormhole: 1 µs = "
+                                                                 "1000 cycles"}}))
+
+
+ACTIVE: Recorder | None = None  # set by a run that records a trace
