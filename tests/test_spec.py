@@ -314,3 +314,15 @@ def test_tensor_named_like_a_size(tmp_path):
 def test_output_named_like_an_input(tmp_path):
     path, text = edited(tmp_path, E, ("outputs:\n  C:", "outputs:\n  B:"))
     assert_at(spec_error(path), path, lines_equal(text, "  B:")[1], "outputs.B", "tensor 'B' is both an input and an output")
+
+
+def test_the_schema_is_a_valid_2020_12_schema():
+    import json
+
+    import jsonschema
+
+    from ttgen.paths import SCHEMA_FILE
+
+    schema = json.loads(SCHEMA_FILE.read_text())
+    assert schema["$schema"].endswith("2020-12/schema")
+    jsonschema.validators.validator_for(schema).check_schema(schema)

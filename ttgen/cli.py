@@ -65,18 +65,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .render import render_to
+    from .render import render_plan, write_folders
 
     out, err = _console(), _console(stderr=True)
     failures = 0
+    plans, folders = [], []
     for path in spec_files(args.specs):
         try:
             plan = _plan(path)
-            folder = render_to(plan, Path(args.output))
+            files = render_plan(plan)
         except TtgenError as exc:
             err.print(str(exc), markup=False)
             failures += 1
             continue
+        plans.append((path, plan))
+        folders.append((Path(args.output) / plan.spec.name, files))
+    # Every spec that rendered is written, all in one formatting pass; a spec that failed writes nothing.
+    write_folders(folders)
+    for (path, plan), (folder, _) in zip(plans, folders):
         if not args.quiet:
             out.print(f"{path} -> {folder}/", markup=False)
         if args.explain:

@@ -40,10 +40,21 @@ def host_constant(ctx: dict, name: str, value) -> str:
                       "the size", Location(ctx["spec_file"]))
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (keyed by template source), when a cache folder is writable."""
+    folder = Path(os.environ.get("TTGEN_CACHE", Path.home() / ".cache" / "ttgen")) / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     # The sandbox keeps templates away from Python internals (no __class__ / __globals__ walks).
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        bytecode_cache=_bytecode_cache(),
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -85,8 +96,13 @@ def _clang_format() -> str:
 
 
 def format_cpp(folder: Path, paths: list[str]) -> None:
-    """Format the C++ files in place with the project style (one clang-format process per folder)."""
-    cpp = [str(folder / p) for p in paths if p.endswith((".cpp", ".hpp", ".h"))]
+    """Format the C++ files of a folder in place with the project style."""
+    format_cpp_files([folder / p for p in paths])
+
+
+def format_cpp_files(paths: list[Path]) -> None:
+    """Format C++ files in place with the project style, in one clang-format process."""
+    cpp = [str(p) for p in paths if str(p).endswith((".cpp", ".hpp", ".h"))]
     if not cpp:
         return
     result = subprocess.run([_clang_format(), f"--style=file:{CLANG_FORMAT_STYLE}", "-i", *cpp],
@@ -116,34 +132,52 @@ def _sweep(destination: Path) -> None:
 
 
 def write_folder(destination: Path, files: dict[str, str]) -> None:
-    """Write `files` as the folder `destination`, replacing any previous one atomically: the new folder is
-    built beside it and swapped in with one rename, so a render killed at any moment leaves either the old
-    folder or the new one, never a mix (hidden leftovers are swept by the next render)."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    _sweep(destination)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent))
+    """Write `files` as the folder `destination`, replacing any previous one atomically."""
+    write_folders([(destination, files)])
+
+
+def write_folders(folders: list[tuple[Path, dict[str, str]]]) -> None:
+    """Write each folder, replacing any previous one atomically: the new folder is built beside it (all of them
+    formatted by one clang-format run) and swapped in with one rename, so a render killed at any moment leaves
+    each folder old or new, never a mix (hidden leftovers are swept by the next render)."""
+    stagings: list[Path] = []
     try:
-        for rel, text in files.items():
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        format_cpp(staging, list(files))
-        if not destination.exists():
-            os.rename(staging, destination)
-        elif _exchange(staging, destination):
-            shutil.rmtree(staging, ignore_errors=True)  # it holds the previous folder now
-        else:
-            previous = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".old", dir=destination.parent))
-            os.rename(destination, previous / destination.name)
-            os.rename(staging, destination)
-            shutil.rmtree(previous, ignore_errors=True)
+        for destination, files in folders:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            _sweep(destination)
+            staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent))
+            stagings.append(staging)
+            for rel, text in files.items():
+                path = staging / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+        format_cpp_files([staging / rel for staging, (_, files) in zip(stagings, folders) for rel in files])
+        for staging, (destination, _) in zip(stagings, folders):
+            _swap_in(staging, destination)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        for staging in stagings:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
+def _swap_in(staging: Path, destination: Path) -> None:
+    if not destination.exists():
+        os.rename(staging, destination)
+    elif _exchange(staging, destination):
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the previous folder now
+    else:
+        previous = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".old", dir=destination.parent))
+        os.rename(destination, previous / destination.name)
+        os.rename(staging, destination)
+        shutil.rmtree(previous, ignore_errors=True)
+
+
 def render_to(plan: Plan, out_dir: Path) -> Path:
-    files = render_plan(plan)
-    destination = out_dir / plan.spec.name
-    write_folder(destination, files)
-    return destination
+    return render_many([plan], out_dir)[0]
+
+
+def render_many(plans: list[Plan], out_dir: Path) -> list[Path]:
+    """Render several plans into `out_dir`, formatting all their files in one clang-format run."""
+    folders = [(out_dir / plan.spec.name, render_plan(plan)) for plan in plans]
+    write_folders(folders)
+    return [destination for destination, _ in folders]

@@ -108,8 +108,7 @@ def _is_int(_checker, value: Any) -> bool:
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(SCHEMA_FILE.read_text())
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
+    cls = jsonschema.validators.validator_for(schema)  # the schema itself is checked by tests/test_spec.py
     cls = jsonschema.validators.extend(cls, type_checker=cls.TYPE_CHECKER.redefine("integer", _is_int))
     return cls(schema)
 

@@ -125,8 +125,21 @@ class Scheduler:
                 t.glet = greenlet.greenlet(t.body, parent=self.hub)
             self._loop()
         finally:
+            self._unwind()
             Scheduler._current = None
             cruntime.set_tick_hook(lambda: None)
+
+    def _unwind(self) -> None:
+        """End the threads a violation or a deadlock left suspended, so that their frames (and through them the
+        device and its buffers) are freed rather than kept alive by the suspended greenlets."""
+        for t in self.threads:
+            if t.glet is not None and not t.glet.dead and t.glet:
+                try:
+                    t.glet.throw(greenlet.GreenletExit)
+                except BaseException:  # noqa: BLE001 - whatever the unwinding raises, the run is over
+                    pass
+            t.glet = None
+            t.wait = None
 
     def _loop(self) -> None:
         if not self.timed:

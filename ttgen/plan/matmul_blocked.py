@@ -74,7 +74,7 @@ def plan_matmul_blocked(spec: Spec) -> Plan:
     dst_accumulate = sbh == pcm and sbw == pcn
 
     fa, fb, fc = res.tile_format(spec, a), res.tile_format(spec, b), res.tile_format(spec, c)
-    partial_fmt = FORMATS["float32"] if spec.schedule.fp32_accumulation else fc
+    partial_fmt = res.partials_format(spec, fc)
 
     def cbs_for(depths: dict[str, int]) -> list[CBPlan]:
         out = [

@@ -66,7 +66,7 @@ def plan_matmul_mcast(spec: Spec) -> Plan:
     fa, fb, fc = (res.tile_format(spec, t) for t in (a, b, c))
     from ..numerics.formats import FORMATS
 
-    partial_fmt = FORMATS["float32"] if spec.schedule.fp32_accumulation else fc
+    partial_fmt = res.partials_format(spec, fc)
     depth = res.cb_pages(spec, a.name, 1)[0]
     cbs = [
         CBPlan(0, "cb_in0", fa, depth * pcm * bw, f"in0 blocks: {pcm}x{bw} tiles of {a.name}, multicast along rows"),

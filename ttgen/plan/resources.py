@@ -15,6 +15,14 @@ from .model import CBPlan
 TENSIX_FORMATS = ("bfloat16", "float32", "float16", "bfloat8_b", "bfloat4_b", "int32", "uint32", "uint16", "uint8")
 
 
+def partials_format(spec: Spec, output: DataFormat) -> DataFormat:
+    """The format partial sums travel in between K blocks or slices: DST's (Float32 with fp32 accumulation),
+    else the output's, but never a block-float format, whose shared exponents would drop the small partials."""
+    if spec.schedule.fp32_accumulation:
+        return FORMATS["float32"]
+    return FORMATS["bfloat16"] if output.name in ("bfloat8_b", "bfloat4_b") else output
+
+
 def tile_format(spec: Spec, tensor: TensorSpec) -> DataFormat:
     """The tile format a tensor's pages have on the device: its dtype's, or the one schedule.carry names."""
     if tensor.name in spec.schedule.carry:

@@ -60,7 +60,7 @@ def plan_splitk(spec: Spec) -> Plan:
     slice_tiles = kt // factor
     grid = res.core_grid(spec)
     fa, fb, fc = res.tile_format(spec, a), res.tile_format(spec, b), res.tile_format(spec, c)
-    partial_fmt = FORMATS["float32"] if spec.schedule.fp32_accumulation else fc
+    partial_fmt = res.partials_format(spec, fc)
     res.check_dst(spec, 1, "one output tile")
     out_tiles = mt * nt
     names = _paths(spec, reduction)
