@@ -58,6 +58,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=0, help="only the first N rows")
     args = parser.parse_args()
     selected = rows(args.max_dim)[: args.rows or None]
+    console = Console()
     table = Table(title=f"cost model vs published n150 device time ({len(selected)} with-trace rows)")
     for column in ("M x K x N", "dtype", "fidelity", "published µs", "modelled µs", "error", "wall s"):
         table.add_column(column, justify="right")
@@ -73,9 +74,11 @@ def main() -> int:
             modelled, published = report.cycles / 1000.0, float(row["device_time_ns"]) / 1000.0
             error = modelled / published - 1.0
             worst = max(worst, abs(error))
-            table.add_row(f"{row['m']} x {row['k']} x {row['n']}", row["dtype"], row["math_fidelity"],
-                          f"{published:.1f}", f"{modelled:.1f}", f"{error:+.1%}", f"{time.monotonic() - started:.0f}")
-    console = Console()
+            cells = (f"{row['m']} x {row['k']} x {row['n']}", row["dtype"], row["math_fidelity"],
+                     f"{published:.1f}", f"{modelled:.1f}", f"{error:+.1%}", f"{time.monotonic() - started:.0f}")
+            table.add_row(*cells)
+            # One line per row as it finishes: a full run takes minutes.
+            print(" | ".join(cells), file=sys.stderr, flush=True)
     console.print(table)
     console.print(f"worst error {worst:.1%} (goal ±{GOAL:.0%})")
     return 0 if worst <= GOAL else 1

@@ -1,11 +1,13 @@
 """`ttgen.perf` and `ttgen bench`: work counted from the math, roofline bounds, the bench table and plot."""
 
+from math import prod
+
 import pytest
 
 from ttgen import cli, testing
 from ttgen.interp.runner import read_metadata
 from ttgen.paths import PROJECT_ROOT
-from ttgen.perf import PEAK_FLOPS_PER_CYCLE, analyse, flops
+from ttgen.perf import PEAK_FLOPS_PER_CYCLE, analyse, compulsory_bytes, flops
 
 
 @pytest.mark.parametrize("kernel,expected", [
@@ -17,6 +19,16 @@ from ttgen.perf import PEAK_FLOPS_PER_CYCLE, analyse, flops
 ])
 def test_flops_from_the_math(kernel, expected):
     assert flops(read_metadata(PROJECT_ROOT / "generated" / kernel)) == expected
+
+
+def test_the_memory_bound_counts_each_input_and_output_once():
+    meta = read_metadata(PROJECT_ROOT / "generated" / "gemm")
+    assert compulsory_bytes(meta) == 3 * 256 * 256 * 2  # A, B and C in bfloat16
+    meta = read_metadata(PROJECT_ROOT / "generated" / "cast")
+    (src,), (dst,) = meta["inputs"].values(), meta["outputs"].values()
+    sizes = {"float32": 4, "bfloat16": 2, "bfloat8_b": 1088 / 1024}
+    assert compulsory_bytes(meta) == pytest.approx(
+        prod(src["shape"]) * sizes[src["dtype"]] + prod(dst["shape"]) * sizes[dst["dtype"]])
 
 
 def test_gemm_analysis_is_bounded_by_its_roofline():

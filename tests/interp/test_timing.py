@@ -55,9 +55,16 @@ def test_trace_has_tracks_spans_waits_and_cb_counters(tmp_path):
     assert report.ok
     events = json.loads(out.read_text())["traceEvents"]
     names = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
-    assert {"RISCV_0: reader_gemm.cpp", "RISCV_1: writer_gemm.cpp", "TRISC: compute_gemm.cpp"} <= names
+    assert {"RISCV_0: reader_gemm.cpp", "RISCV_1: writer_gemm.cpp", "TRISC0/1 (unpack, math): compute_gemm.cpp",
+            "TRISC2 (pack): compute_gemm.cpp"} <= names
     spans = [e for e in events if e["ph"] == "X"]
     assert any(e["name"] == "matmul_tiles" for e in spans)
+    # The packer has its own track and packs while the unpacker and math go on with the next section.
+    packs = [e for e in spans if e["name"] == "pack_tile" and e["pid"] == 0]
+    math_tid = next(e["tid"] for e in spans if e["name"] == "matmul_tiles" and e["pid"] == 0)
+    math = [e for e in spans if e["tid"] == math_tid and e["pid"] == 0]
+    assert packs and all(e["tid"] != math_tid for e in packs)
+    assert any(p["ts"] < m["ts"] + m["dur"] and m["ts"] < p["ts"] + p["dur"] for p in packs for m in math)
     assert any(e["name"].startswith("wait: cb_wait_front") for e in spans)
     assert all(e["dur"] >= 0 for e in spans)
     counters = [e for e in events if e["ph"] == "C"]

@@ -58,6 +58,12 @@ class ComputeState:
     sfpu: str | None = None  # which SFPU op the last <op>_tile_init configured
     pack_mask: str | None = None  # reduce_init's packer edge mask ("row", "col", "scalar") until reduce_uninit
     copy_transpose: tuple = (False, False)  # copy_tile_to_dst_init_short's (transpose, within 16x16 faces) flags
+    # Modelled time of the DST handshake (timing.py): when the math committed the section the packer works on
+    # (None: acquire_dst, the packer follows the math directly), when the packer released each half of DST, and
+    # how many sections the math has acquired.
+    committed_at: float | None = 0.0
+    released_at: list = field(default_factory=lambda: [0.0, 0.0])
+    acquires: int = 0
 
     def __post_init__(self):
         self.dst = np.zeros((arch.DST_TILES[("full", False)], 32, 32), dtype=np.float32)
@@ -106,12 +112,22 @@ def tile_regs_acquire():
     st = _state()
     _phase(st, IDLE, ACQUIRED, "tile_regs_acquire", "DST is still held (missing tile_regs_release?)")
     st.written = set()
+    _math_takes_dst(st, "tile_regs_acquire")
+
+
+def _math_takes_dst(st: ComputeState, call: str) -> None:
+    # Half sync: the math fills one half of DST while the packer drains the other, so section i waits for the
+    # release of section i - 2. Full sync (one section): it waits for the previous release.
+    full = ctx.kernel().spec.dst_full_sync_en
+    timing.wait_until(max(st.released_at) if full else st.released_at[st.acquires % 2], call)
+    st.acquires += 1
 
 
 @API.function("tile_regs_commit", groups=C, header=RH)
 def tile_regs_commit():
     st = _state()
     _phase(st, ACQUIRED, COMMITTED, "tile_regs_commit", "commit needs a preceding tile_regs_acquire")
+    st.committed_at = timing.now()
 
 
 @API.function("tile_regs_wait", groups=C, header=RH)
@@ -119,6 +135,8 @@ def tile_regs_wait():
     st = _state()
     _phase(st, COMMITTED, WAITED, "tile_regs_wait", "the packer can only wait for DST the math side committed "
                                                     "(missing tile_regs_commit?)")
+    with timing.Packer():
+        timing.wait_until(st.committed_at, "tile_regs_wait")
 
 
 @API.function("tile_regs_release", groups=C, header=RH)
@@ -127,6 +145,8 @@ def tile_regs_release():
     _phase(st, WAITED, IDLE, "tile_regs_release", "release needs acquire, commit and wait first")
     st.dst[:] = 0.0  # the packer clears the section it released (ZEROACC in _llk_pack_dest_section_done_)
     st.written = set()
+    with timing.Packer():
+        st.released_at[(st.acquires - 1) % 2] = timing.now()
 
 
 @API.function("acquire_dst", groups=C, header=RH, deprecated="use tile_regs_acquire")
@@ -134,6 +154,8 @@ def acquire_dst():
     st = _state()
     _phase(st, IDLE, WAITED, "acquire_dst", "DST is still held")
     st.written = set()
+    _math_takes_dst(st, "acquire_dst")
+    st.committed_at = None
 
 
 @API.function("release_dst", groups=C, header=RH, deprecated="use tile_regs_release")
@@ -478,6 +500,9 @@ def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
     if st.pack_format != cb.fmt.name:
         raise violation("init-mismatch", f"pack_tile to CB {cb.name} ({cb.fmt.name}) but the packer is configured "
                                          f"for {st.pack_format} (missing pack_reconfig_data_format?)")
+    if st.committed_at is None:  # acquire_dst: no commit, the packer starts where the math is
+        with timing.Packer():
+            timing.wait_until(timing.math_clock(), "acquire_dst")
     position = int(output_tile_index) if out_of_order else cb.packed
     if cb.producer is not ctx.thread() or not 0 <= position < cb.reserved:
         raise violation("cb-protocol", f"pack_tile writes tile {position} of CB {cb.name} outside the "
@@ -956,6 +981,16 @@ def _op_cost(name: str):
 
 
 def _with_cost(fn, cost, name: str):
+    if name == "pack_tile":
+        def charged(*args):
+            result = fn(*args)
+            with timing.Packer():
+                timing.charge(cost(), name)
+            return result
+
+        charged.__wrapped__ = fn
+        return charged
+
     def charged(*args):
         timing.charge(cost(), name)
         return fn(*args)

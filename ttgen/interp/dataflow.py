@@ -336,8 +336,9 @@ def cb_reserve_back(cbid, ntiles):
                                      f"{cb.num_pages}-page CB: size the CB as a multiple of the reservation")
     ctx.block(ctx.Wait(lambda: cb.free() >= n,
                        lambda: f"cb_reserve_back({cb.name}, {n}): {cb.free()} of {n} pages free ({cb.describe()})"))
-    timing.charge(timing.COSTS.cb_call, "cb")
-    timing.wait_until(max(cb.free_at[cb.wr:cb.wr + n], default=0.0), f"cb_reserve_back {cb.name}")
+    with timing.Packer():  # in a compute kernel the packer fills CBs
+        timing.charge(timing.COSTS.cb_call, "cb")
+        timing.wait_until(max(cb.free_at[cb.wr:cb.wr + n], default=0.0), f"cb_reserve_back {cb.name}")
     cb.reserved = n
     cb.producer = ctx.thread()
 
@@ -355,12 +356,14 @@ def cb_push_back(cbid, ntiles):
         if pending is not None:
             raise violation("race", f"cb_push_back({cb.name}) publishes a page whose NoC read issued at "
                                     f"{pending.issued_at} has not completed (missing noc_async_read_barrier?)")
-    timing.charge(timing.COSTS.cb_call, "cb")
-    cb.ready_at[cb.wr:cb.wr + n] = [timing.now()] * n
+    with timing.Packer():
+        timing.charge(timing.COSTS.cb_call, "cb")
+        pushed = timing.now()
+    cb.ready_at[cb.wr:cb.wr + n] = [pushed] * n
     cb.wr = (cb.wr + n) % cb.num_pages
     cb.filled += n
     if trace.ACTIVE is not None:
-        trace.ACTIVE.occupancy(ctx.core(), cb, timing.now())
+        trace.ACTIVE.occupancy(ctx.core(), cb, pushed)
     cb.reserved -= n
     cb.packed = 0
 
@@ -604,7 +607,7 @@ def _multicast(src_local_l1_addr, dst_noc_addr_multicast, size, num_dests, loopb
     transfer = NocTransfer("write", current_cpp_location(), size, dests, src_core=ctx.core(), src_addr=src)
     timing.charge(timing.COSTS.noc_issue)
     transfer.done_at = ctx.device().resources.transfer(timing.now(), size, None, _xy(ctx.core()), [],
-                                                       [(c.x, c.y) for c in targets])
+                                                       [(c.x, c.y) for c in targets], multicast=True)
     _track(transfer)
 
 

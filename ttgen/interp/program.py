@@ -171,11 +171,14 @@ def launch(program: ProgramModel, device: Device, seed: int | None = None, budge
     program.start = device.clock + timing.COSTS.program_launch
     for t in threads:
         t.clock = program.start
+        t.packer = program.start if t.kernel.spec.kind == "compute" else None
     scheduler = Scheduler(threads, budget, seed, on_thread_exit=_thread_exit, timed=timed)
     scheduler.run()
     _check_drained(program, device)
     program.launched = True
     program.threads = threads
+    for t in threads:  # a compute kernel ends when its packer has packed the last tile
+        t.clock = max(t.clock, t.packer or 0.0)
     program.end = max((t.clock for t in threads), default=program.start)
     device.clock = program.end
     return scheduler.steps

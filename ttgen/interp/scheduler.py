@@ -57,7 +57,11 @@ class KernelThread:
     in_flight: list = field(default_factory=list)  # this thread's NocTransfers not yet retired
     state: dict = field(default_factory=dict)  # per-thread API state (compute: DST, inits...)
     clock: float = 0.0  # modelled cycles (timing.py)
-    busy: float = 0.0  # cycles of work charged to this thread
+    busy: float = 0.0  # cycles of work charged to this thread (a compute kernel: its unpack and math side)
+    # A compute kernel's packer (TRISC2) runs beside its unpacker and math: it keeps its own clock, swapped into
+    # `clock` while the thread does packer work (timing.Packer).
+    packer: float | None = None
+    on_packer: bool = False
     stalls: dict = field(default_factory=lambda: defaultdict(float))  # cycles waited, by what was waited for
 
     def location(self) -> Location | None:

@@ -40,12 +40,21 @@ class Costs:
     sfpu_transcendental_tile: int = 96
     pack_tile: int = 32  # packer writes 64 B/cycle: a bf16 tile (2 KiB) in 32 cycles. Estimate.
     cb_call: int = 8  # a CB pointer update (cb_* on any RISC-V). Estimate.
-    noc_issue: int = 20  # a RISC-V issuing one NoC command (address generation, command buffer write). Estimate.
+    noc_issue: int = 40  # a RISC-V issuing one NoC command: page address generation, waiting for the command
+    # buffer, its register writes. Bounds small transfers ("under 2KB, the bandwidth is limited by ... the RISC
+    # latency": tt-metal data_movement plots README). Estimate.
     noc_bytes_per_cycle: int = 32  # a NoC link / core interface: 256-bit flits per cycle on Wormhole
     noc_latency: int = 150  # core-to-core transfer latency. Estimate.
     dram_latency: int = 600  # read request to first data from a GDDR6 bank. Estimate.
     dram_bytes_per_cycle: float = 288 / 12  # 288 GB/s over 12 banks (Saturating_DRAM_bandwidth.md, spec speed)
     dram_efficiency: float = 0.92  # best measured: 267 of 288 GB/s (same report, "DRAM u-benchmark")
+    # An unlinked multicast write reserves its path for every NoC packet (at most 8 KiB, NOC_MAX_BURST_SIZE) and
+    # collects one write ack per destination, so its bandwidth falls with the number of destinations (tt-metal
+    # tests/tt_metal/tt_metal/data_movement, "One to All Multicast": "bandwidth degrades due to path reserve being
+    # done after every transaction ... the number of write acks increases"). Cycles per packet per destination.
+    # Estimate.
+    mcast_ack: int = 32
+    noc_packet_bytes: int = 8192
     program_launch: int = 2000  # dispatch of a program with trace: a few µs. Estimate.
 
     def matmul(self, fidelity: str) -> int:
@@ -99,15 +108,22 @@ class Resources:
         self.core_out: dict = defaultdict(lambda: Channel(COSTS.noc_bytes_per_cycle))
 
     def transfer(self, start: float, size: int, src_bank: int | None, src_core, dst_banks: list[int],
-                 dst_cores: list) -> float:
+                 dst_cores: list, multicast: bool = False) -> float:
         """A transfer issued at `start`: it crosses every resource it uses (each at its own bandwidth) and
-        completes after the slowest of them plus the latency."""
+        completes after the slowest of them plus the latency. A multicast also holds its sender's interface for
+        the acks of every destination."""
         channels = ([self.banks[src_bank]] if src_bank is not None else []) + [self.banks[b] for b in dst_banks]
         dram = bool(channels)
-        if src_core is not None:
-            channels.append(self.core_out[src_core])
-        channels += [self.core_in[c] for c in dst_cores]
         end = max((ch.place(start, size) for ch in channels), default=start)
+        for core in dst_cores:
+            end = max(end, self.core_in[core].place(start, size))
+        if src_core is not None:
+            out = self.core_out[src_core]
+            held = size
+            if multicast:
+                packets = -(-size // COSTS.noc_packet_bytes)
+                held += packets * len(dst_cores) * COSTS.mcast_ack * out.rate
+            end = max(end, out.place(start, held))
         return end + (COSTS.dram_latency if dram else COSTS.noc_latency)
 
 
@@ -117,8 +133,36 @@ def charge(cycles: float, what: str = "") -> None:
     if trace.ACTIVE is not None:
         trace.ACTIVE.work(t, what or "work", t.clock, t.clock + cycles)
     t.clock += cycles
-    t.busy += cycles
+    if not t.on_packer:
+        t.busy += cycles
     Scheduler.current().advance()
+
+
+class Packer:
+    """`with Packer():` runs the enclosed work and waits on the packer's clock of a compute kernel (a no-op in
+    data movement kernels). The three TRISCs of a Tensix core pipeline: the packer drains one DST half while the
+    math fills the other, and they meet only at the DST handshake (tile_regs_commit / tile_regs_wait /
+    tile_regs_release / tile_regs_acquire) and at the CBs the packer fills."""
+
+    __slots__ = ("t",)
+
+    def __enter__(self):
+        t = self.t = ctx.thread()
+        if t.packer is not None and not t.on_packer:
+            t.clock, t.packer, t.on_packer = t.packer, t.clock, True
+        else:
+            self.t = None
+
+    def __exit__(self, *exc):
+        t = self.t
+        if t is not None:
+            t.clock, t.packer, t.on_packer = t.packer, t.clock, False
+
+
+def math_clock() -> float:
+    """The math side's clock of the running compute kernel (its only clock in a data movement kernel)."""
+    t = ctx.thread()
+    return t.packer if t.on_packer else t.clock
 
 
 def wait_until(time: float, reason: str) -> None:
@@ -127,7 +171,8 @@ def wait_until(time: float, reason: str) -> None:
     if time > t.clock:
         if trace.ACTIVE is not None:
             trace.ACTIVE.wait(t, reason, t.clock, time)
-        t.stalls[reason] += time - t.clock
+        if not t.on_packer or reason.startswith("cb_reserve_back"):  # a packer waiting for the math is no stall
+            t.stalls[reason] += time - t.clock
         t.clock = time
         Scheduler.current().advance()
 

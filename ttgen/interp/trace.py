@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROCESSOR_OF_KIND = {"compute": "TRISC"}
+PROCESSOR_OF_KIND = {"compute": "TRISC0/1 (unpack, math)"}
 
 
 @dataclass
@@ -20,38 +20,42 @@ class Recorder:
     _open: dict = field(default_factory=dict)  # thread id -> [name, start, end] of the span being merged
     _ids: dict = field(default_factory=dict)  # thread label -> (pid, tid)
 
-    def _track(self, thread) -> tuple[int, int]:
-        if thread.label not in self._ids:
+    def _track(self, thread, packer: bool) -> tuple[int, int]:
+        key = (thread.label, packer)
+        if key not in self._ids:
             core = thread.core
             pid = core.y * 100 + core.x
             spec = thread.kernel.spec
-            tid = 0 if spec.kind == "compute" else (1 if spec.processor == "RISCV_0" else 2)
-            self._ids[thread.label] = (pid, tid)
+            tid = (3 if packer else 0) if spec.kind == "compute" else (1 if spec.processor == "RISCV_0" else 2)
+            self._ids[key] = (pid, tid)
             processor = PROCESSOR_OF_KIND.get(spec.kind, spec.processor)
+            if packer:
+                processor = "TRISC2 (pack)"
             self.events.append({"ph": "M", "name": "process_name", "pid": pid, "args": {"name": core.label}})
             self.events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid,
                                 "args": {"name": f"{processor}: {spec.name}"}})
-        return self._ids[thread.label]
+        return self._ids[key]
 
     def work(self, thread, name: str, start: float, end: float) -> None:
-        span = self._open.get(id(thread))
+        key = (id(thread), thread.on_packer)
+        span = self._open.get(key)
         if span is not None and span[0] == name and span[2] == start:
             span[2] = end
             return
         self.flush(thread)
-        self._open[id(thread)] = [name, start, end, thread]
+        self._open[key] = [name, start, end, thread, thread.on_packer]
 
     def wait(self, thread, reason: str, start: float, end: float) -> None:
         self.flush(thread)
-        pid, tid = self._track(thread)
+        pid, tid = self._track(thread, thread.on_packer)
         self.events.append({"ph": "X", "name": f"wait: {reason}", "cat": "wait", "pid": pid, "tid": tid,
                             "ts": start / 1000.0, "dur": (end - start) / 1000.0})
 
     def flush(self, thread) -> None:
-        span = self._open.pop(id(thread), None)
+        span = self._open.pop((id(thread), thread.on_packer), None)
         if span is not None:
-            name, start, end, t = span
-            pid, tid = self._track(t)
+            name, start, end, t, packer = span
+            pid, tid = self._track(t, packer)
             self.events.append({"ph": "X", "name": name, "cat": "work", "pid": pid, "tid": tid,
                                 "ts": start / 1000.0, "dur": (end - start) / 1000.0})
 
@@ -61,8 +65,10 @@ class Recorder:
 
     def write(self, path: str | Path) -> None:
         for key in list(self._open):
-            span = self._open[key]
-            self.flush(span[3])
+            name, start, end, t, packer = self._open.pop(key)
+            pid, tid = self._track(t, packer)
+            self.events.append({"ph": "X", "name": name, "cat": "work", "pid": pid, "tid": tid,
+                                "ts": start / 1000.0, "dur": (end - start) / 1000.0})
         Path(path).write_text(json.dumps({"traceEvents": self.events, "displayTimeUnit": "ns",
                                           "otherData": {"clock": "modelled cycles of a 1 GHz Wormhole: 1 µs = "
                                                                  "1000 cycles"}}))
