@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ttgen import testing
+from ttgen.interp.timing import COSTS
 
 DATA = Path(__file__).parent / "data" / "gemm_flops_n150.csv"
 DTYPES = {"BFLOAT16": "bfloat16", "BFLOAT8_B": "bfloat8_b", "BFLOAT4_B": "bfloat4_b"}
@@ -37,6 +38,13 @@ def rows(max_dim: int) -> list[dict]:
     with DATA.open() as f:
         data = [r for r in csv.DictReader(line for line in f if not line.startswith("#"))]
     return [r for r in data if r["use_trace"] == "true" and max(int(r["m"]), int(r["k"]), int(r["n"])) <= max_dim]
+
+
+def ideal_us(row: dict) -> float:
+    """GEMM_FLOPS.md's ideal time: every tile product at the fidelity's cycles on all cores of the grid."""
+    tiles = int(row["m"]) * int(row["k"]) * int(row["n"]) / 32 ** 3
+    cores = int(row["grid_x"]) * int(row["grid_y"])
+    return tiles * COSTS.matmul(row["math_fidelity"]) / cores / 1000.0
 
 
 def spec_for(row: dict) -> dict:
@@ -58,9 +66,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=0, help="only the first N rows")
     args = parser.parse_args()
     selected = rows(args.max_dim)[: args.rows or None]
-    console = Console()
+    console = Console(width=150)
     table = Table(title=f"cost model vs published n150 device time ({len(selected)} with-trace rows)")
-    for column in ("M x K x N", "dtype", "fidelity", "published µs", "modelled µs", "error", "wall s"):
+    for column in ("M x K x N", "dtype", "fidelity", "published µs", "modelled µs", "error", "published util",
+                   "modelled util", "wall s"):
         table.add_column(column, justify="right")
     worst = 0.0
     with tempfile.TemporaryDirectory(prefix="ttgen-calibrate-") as tmp:
@@ -73,9 +82,11 @@ def main() -> int:
                 raise SystemExit(f"row {i}: the kernel failed: {report.summary()} {report.violation or ''}")
             modelled, published = report.cycles / 1000.0, float(row["device_time_ns"]) / 1000.0
             error = modelled / published - 1.0
+            ideal = ideal_us(row)
             worst = max(worst, abs(error))
             cells = (f"{row['m']} x {row['k']} x {row['n']}", row["dtype"], row["math_fidelity"],
-                     f"{published:.1f}", f"{modelled:.1f}", f"{error:+.1%}", f"{time.monotonic() - started:.0f}")
+                     f"{published:.1f}", f"{modelled:.1f}", f"{error:+.1%}", f"{ideal / published:.1%}",
+                     f"{ideal / modelled:.1%}", f"{time.monotonic() - started:.0f}")
             table.add_row(*cells)
             # One line per row as it finishes: a full run takes minutes.
             print(" | ".join(cells), file=sys.stderr, flush=True)

@@ -309,3 +309,63 @@ def test_transpose_tile_needs_its_init(dev):
     program(dev, TRANSPOSE_ELU.replace("LOAD", "transpose_tile(tt::CBIndex::c_0, 0, 0);"))
     v = violation_of(dev)
     assert v.check in ("init-missing", "init-mismatch") and "transpose_init" in v.message
+
+
+PACK_EXP = """
+void kernel_main() {
+    uint32_t n = get_arg_val<uint32_t>(0);
+    binary_op_init_common(tt::CBIndex::c_0, tt::CBIndex::c_1, tt::CBIndex::c_16);
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_wait_front(tt::CBIndex::c_0, 1);
+        cb_wait_front(tt::CBIndex::c_1, 1);
+        tile_regs_acquire();
+        copy_tile_to_dst_init_short(tt::CBIndex::c_0);
+        copy_tile(tt::CBIndex::c_0, 0, 0);
+        tile_regs_commit();
+        tile_regs_wait();
+        exp_packthread_tile_init();
+        exp_packthread_tile<false, true>(0, VectorMode::RC, 0x3F00);
+        cb_reserve_back(tt::CBIndex::c_16, 1);
+        pack_tile(0, tt::CBIndex::c_16);
+        cb_push_back(tt::CBIndex::c_16, 1);
+        cb_pop_front(tt::CBIndex::c_0, 1);
+        cb_pop_front(tt::CBIndex::c_1, 1);
+        tile_regs_release();
+    }
+}
+"""
+
+
+def test_pack_thread_exp_with_a_bf16_scale(dev):
+    a, _, out = program(dev, PACK_EXP)
+    dev.launch()
+    np.testing.assert_allclose(result(out), bf16(np.exp(0.5 * a)), rtol=2 ** -7)  # 0x3F00 is 0.5
+
+
+def test_math_thread_exp_takes_the_same_scale(dev):
+    src = SFPU.replace("exp_tile(0);", "exp_tile<false, true>(0, VectorMode::RC, 0x4000);")  # 2.0
+    a, b, out = program(dev, src)
+    dev.launch()
+    np.testing.assert_allclose(result(out), bf16(b - bf16(np.exp(2.0 * a))), atol=2e-2)
+
+
+def test_scale_is_ignored_unless_enabled(dev):
+    src = SFPU.replace("exp_tile(0);", "exp_tile<false, false>(0, VectorMode::RC, 0x4000);")
+    a, b, out = program(dev, src)
+    dev.launch()
+    np.testing.assert_allclose(result(out), bf16(b - bf16(np.exp(a))), atol=1e-2)
+
+
+@pytest.mark.parametrize("edit,fragment", [
+    (("exp_packthread_tile_init();", ""), "exp_packthread_tile_init"),
+    # on a section the math thread still holds
+    (("        tile_regs_commit();\n        tile_regs_wait();\n        exp_packthread_tile_init();\n"
+      "        exp_packthread_tile<false, true>(0, VectorMode::RC, 0x3F00);\n",
+      "        exp_packthread_tile_init();\n        exp_packthread_tile<false, true>(0, VectorMode::RC, 0x3F00);\n"
+      "        tile_regs_commit();\n        tile_regs_wait();\n"), "tile_regs_wait"),
+    (("VectorMode::RC", "VectorMode::R"), "VectorMode::RC"),
+])
+def test_pack_thread_exp_misuse(dev, edit, fragment):
+    program(dev, PACK_EXP.replace(*edit))
+    v = violation_of(dev)
+    assert fragment in v.message

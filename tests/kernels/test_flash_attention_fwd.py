@@ -3,6 +3,8 @@
 import pytest
 
 from ttgen import testing
+from ttgen.errors import SpecError
+from ttgen.paths import PROJECT_ROOT
 
 
 def assert_passes(report):
@@ -66,14 +68,15 @@ def test_dropped_max_subtraction_fails(small, tmp_path):
     folder = testing.copy_folder(small, tmp_path / "fa")
     testing.mutate(folder, "compute", r"sub_bcast_cols_init_short\(cb_s, cb_max_cur\)",
                    "copy_tile_to_dst_init_short(cb_s)")
-    testing.mutate(folder, "compute", r"sub_tiles_bcast_cols\(cb_s, cb_max_cur, (.*), i, 0\)",
-                   r"copy_tile(cb_s, \1, 0)")
+    testing.mutate(folder, "compute", r"sub_tiles_bcast_cols\(cb_s, cb_max_cur, j0 \+ j, i - 1, j\)",
+                   "copy_tile(cb_s, j0 + j, j)")
     assert_numerically_wrong(testing.run(folder))
 
 
 def test_mask_added_off_the_diagonal_fails(rendered, tmp_path):
     folder = testing.copy_folder(rendered("flash_attention_fwd", sizes=SMALL), tmp_path / "fa")
-    testing.mutate(folder, "compute", r"kc \* Sk_t \+ j == q_tile", "kc * Sk_t + j + 1 == q_tile")
+    # the mask goes onto the first tile of the diagonal's DST section instead of the diagonal tile
+    testing.mutate(folder, "compute", r"\(cb_mask, 0, n - 1\)", "(cb_mask, 0, 0)")
     report = testing.run(folder)
     assert not report.ok or report.violation is not None
 
@@ -86,3 +89,36 @@ def test_causal_reads_only_chunks_at_or_below_the_diagonal(rendered):
     kv_chunk_bytes = 2 * kv_chunk * D * 2  # K and V
     assert report.dram_read_bytes == H * S * D * 2 + H * chunks * kv_chunk_bytes
     assert report.dram_written_bytes == H * S * D * 2
+
+
+MULTICAST = {"multicast": {"operand": "K", "along": "row"}}
+
+
+def test_kv_multicast_reads_each_chunk_once_per_grid_row(rendered):
+    # 2 heads x 4 query chunks: each grid row of 4 cores runs one head's query chunks; its first core reads K/V
+    H, S, D = 2, 256, 64
+    report = testing.run(rendered("flash_attention_fwd", sizes=SMALL, compute={"causal": False},
+                                  schedule={"grid": [4, 2], **MULTICAST}))
+    assert_passes(report)
+    assert report.dram_read_bytes == H * S * D * 2 + H * 2 * S * D * 2  # Q, then K and V once per head
+    assert report.dram_written_bytes == H * S * D * 2
+
+
+def test_kv_multicast_with_several_units_per_core(rendered):
+    # 2 heads x 8 query chunks over a 4 x 1 grid: each core runs 4 units, the row shares every K/V stream
+    folder = rendered("flash_attention_fwd", sizes={**SMALL, "S": 512}, compute={"causal": False},
+                      schedule={"grid": [4, 1], "chunks": {"q": 64, "kv": 64}, **MULTICAST})
+    assert_passes(testing.run(folder))
+
+
+@pytest.mark.parametrize("compute,schedule,fragment", [
+    ({"causal": True}, {"grid": [4, 1], **MULTICAST}, "non-causal"),
+    ({"causal": False}, {"grid": [4, 1], "multicast": {"operand": "V", "along": "row"}}, "operand: K, along: row"),
+    ({"causal": False}, {"grid": [3, 1], **MULTICAST}, "multiple of the grid's width 3"),
+])
+def test_kv_multicast_rejects_what_it_cannot_share(compute, schedule, fragment, tmp_path):
+    spec = testing.variant(PROJECT_ROOT / "specs" / "flash_attention_fwd.yaml", tmp_path / "fa", sizes=SMALL,
+                           compute=compute, schedule=schedule)
+    with pytest.raises(SpecError) as info:
+        testing.render_spec(spec, tmp_path / "out")
+    assert fragment in str(info.value)

@@ -12,6 +12,7 @@ modelled as HiFi4 (stated in docs/numerics.md).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -56,6 +57,7 @@ class ComputeState:
     pack_format: str | None = None  # format the packer is configured for
     math: tuple | None = None  # what the last *_init configured the math engine for
     sfpu: str | None = None  # which SFPU op the last <op>_tile_init configured
+    pack_sfpu: str | None = None  # which op the last <op>_packthread_tile_init configured (on the pack thread)
     pack_mask: str | None = None  # reduce_init's packer edge mask ("row", "col", "scalar") until reduce_uninit
     copy_transpose: tuple = (False, False)  # copy_tile_to_dst_init_short's (transpose, within 16x16 faces) flags
     # Modelled time of the DST handshake (timing.py): when the math committed the section the packer works on
@@ -566,6 +568,12 @@ SFPU_OPS = {
 }
 
 
+API.constants("ckernel::VectorMode", {"None": 0, "R": 1, "C": 2, "RC": 4, "RC_custom": 6}, groups=C,
+              header="tt-llk llk_defs.h")
+VECTOR_MODE_RC = 4
+BF16_ONE = 0x3F80  # p_sfpu::kCONST_1_FP16B
+
+
 def _register_sfpu(name: str, header: str, fn) -> None:
     @API.function(f"{name}_tile_init", groups=C, header=header, template_args=(0, 3))
     def init(targs):
@@ -583,8 +591,48 @@ def _register_sfpu(name: str, header: str, fn) -> None:
         slot = _math_slot(st, idst, call)
         if slot not in st.written:
             raise violation("dst-lifecycle", f"{call} reads DST[{slot}], which holds no result in this section")
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            _write_dst(st, slot, fn(st.dst[slot]))
+        _write_dst(st, slot, _sfpu_apply(name, fn, st.dst[slot], targs, rest, call))
+
+
+def _sfpu_apply(name: str, fn, values: np.ndarray, targs, rest, call: str) -> np.ndarray:
+    """An SFPU op on a DST tile. Only VectorMode::RC (the whole tile) is modelled; exp takes an optional input
+    scale (template scale_en, then a bfloat16 `scale` argument: the SFPU computes exp(x · scale))."""
+    if len(rest) > 0 and int(rest[0]) != VECTOR_MODE_RC:
+        raise violation("unmodelled", f"{call}: only VectorMode::RC (the whole tile) is modelled")
+    if name == "exp" and len(targs) > 1 and bool(targs[1]):
+        bits = (int(rest[1]) if len(rest) > 1 else BF16_ONE) & 0xFFFF  # a uint16_t parameter
+        scale = np.array([bits << 16], dtype=np.uint32).view(np.float32)[0]
+        values = values * scale
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return fn(values)
+
+
+@API.function("exp_packthread_tile_init", groups=C, header="api/compute/eltwise_unary/exp.h",
+              template_args=(0, 3))
+def exp_packthread_tile_init(targs):
+    st = _state()
+    _require_configured(st, "exp_packthread_tile_init")
+    st.pack_sfpu = "exp"
+
+
+@API.function("exp_packthread_tile", groups=C, header="api/compute/eltwise_unary/exp.h", template_args=(0, 4),
+              args=(1, 3))
+def exp_packthread_tile(targs, idst, *rest):
+    """exp on the pack thread (TRISC2): it runs on a DST section the packer holds (after tile_regs_wait), so
+    that the SFPU works beside the math thread's FPU (the exp.h comment)."""
+    st = _state()
+    call = "exp_packthread_tile"
+    if st.pack_sfpu != "exp":
+        raise violation("init-missing", f"{call} without exp_packthread_tile_init on the pack thread")
+    if st.phase != WAITED:
+        raise violation("dst-lifecycle", f"{call} while DST is {st.phase}: the pack thread works on DST between "
+                                         "tile_regs_wait and tile_regs_release")
+    slot = int(idst)
+    if not 0 <= slot < st.capacity:
+        raise violation("dst-lifecycle", f"{call}: DST index {slot} is outside the {st.capacity} tiles available")
+    if slot not in st.written:
+        raise violation("dst-lifecycle", f"{call} reads DST[{slot}], which holds no result in this section")
+    st.dst[slot] = _to_dst(st, _sfpu_apply("exp", np.exp, st.dst[slot], targs, rest, call))
 
 
 for _name, (_header, _fn) in SFPU_OPS.items():
@@ -962,45 +1010,49 @@ _ELTWISE = {"add_tiles", "sub_tiles", "copy_tile", "transpose_tile", "reduce_til
 
 
 def _op_cost(name: str):
-    """A function giving the cycles one call of compute API `name` costs, or None for free calls (inits,
-    DST handshakes, reconfigurations)."""
+    """(cycles of one call of compute API `name` as a function, whether the pack thread runs it, whether it
+    uses the SFPU), or None for free calls (inits, DST handshakes, reconfigurations)."""
     if name == "matmul_tiles":
-        return timing.matmul_cost
+        return timing.matmul_cost, False, False
     if name == "mul_tiles" or name.startswith("mul_tiles_bcast"):
-        return timing.multiply_cost
+        return timing.multiply_cost, False, False
     if name in _ELTWISE or "_tiles_bcast_" in name:
-        return lambda: timing.COSTS.eltwise_tile
+        return (lambda: timing.COSTS.eltwise_tile), False, False
     if name == "pack_tile":
-        return lambda: timing.COSTS.pack_tile
+        return (lambda: timing.COSTS.pack_tile), True, False
     if name.endswith("_tile") and not name.endswith("_init"):
-        base = name.removesuffix("_tile").removesuffix("_unary").removeprefix("unary_")
+        packer = "_packthread" in name
+        base = name.removesuffix("_tile").removesuffix("_packthread").removesuffix("_unary").removeprefix("unary_")
         if base in _TRANSCENDENTAL:
-            return lambda: timing.COSTS.sfpu_transcendental_tile
-        return lambda: timing.COSTS.sfpu_simple_tile
+            return (lambda: timing.COSTS.sfpu_transcendental_tile), packer, True
+        return (lambda: timing.COSTS.sfpu_simple_tile), packer, True
     return None
 
 
-def _with_cost(fn, cost, name: str):
-    if name == "pack_tile":
-        def charged(*args):
-            result = fn(*args)
-            with timing.Packer():
-                timing.charge(cost(), name)
-            return result
-
-        charged.__wrapped__ = fn
-        return charged
-
+def _with_cost(fn, name: str, cost, packer: bool, sfpu: bool):
+    """`fn` charging its cost after it ran (on the pack thread's clock for packer work). The SFPU is one unit
+    shared by the math and pack threads (a semaphore guards it), so an SFPU op also waits for the other
+    thread's."""
     def charged(*args):
-        timing.charge(cost(), name)
-        return fn(*args)
+        result = fn(*args)
+        t = ctx.thread()
+        with timing.Packer() if packer else _NO_LANE_CHANGE:
+            if sfpu:
+                timing.wait_until(t.state.get("sfpu_free_at", 0.0), "SFPU")
+            timing.charge(cost(), name)
+            if sfpu:
+                t.state["sfpu_free_at"] = timing.now()
+        return result
 
     charged.__wrapped__ = fn
     return charged
+
+
+_NO_LANE_CHANGE = contextlib.nullcontext()
 
 
 for _entry in list(API.entries.values()):
     if _entry.kind == "function" and C.issubset(_entry.groups) and "dataflow" not in _entry.groups:
         _cost = _op_cost(_entry.name)
         if _cost is not None:
-            API.entries[_entry.name] = dataclasses.replace(_entry, value=_with_cost(_entry.value, _cost, _entry.name))
+            API.entries[_entry.name] = dataclasses.replace(_entry, value=_with_cost(_entry.value, _entry.name, *_cost))

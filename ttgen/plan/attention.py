@@ -4,11 +4,13 @@ Tensors are [B, H, S, D] (K and V with their own head count for grouped-query at
 matrices [B·H·S, D] in tiles. A work unit is one chunk of `chunks.q` query rows of one (batch, head); for each
 K/V chunk of `chunks.kv` rows the compute kernel
 
-1. computes the scores S = Q Kᵀ tile by tile (matmul with B transposed), scales them on the SFPU and, on the
-   diagonal tile of a causal chunk, adds the mask tile (0 on and below the diagonal, -inf above);
-2. takes the running row max m = max(m_prev, rowmax S) (reduce MAX over the row, binary_max_tile with the
-   previous max), then P = exp(S - m) (sub_tiles_bcast_cols, exp_tile), the row sums of P (reduce SUM), and the
-   correction alpha = exp(m_prev - m);
+1. computes the scores S = Q Kᵀ of one query tile row (matmul with B transposed) and, on the diagonal tile of a
+   causal chunk, adds the mask tile (0 on and below the diagonal, -inf above);
+2. takes that row's running max m = max(m_prev, rowmax S) (reduce MAX over the row, binary_max_tile with the
+   previous max), then P = exp(scale · (S - m)): the math thread subtracts (sub_tiles_bcast_cols), the pack
+   thread takes the exponential (exp_packthread_tile with the scale as a bfloat16) while the math thread goes on
+   with the next row's scores; after all rows, the row sums of P (reduce SUM) and the correction
+   alpha = exp(scale · (m_prev - m));
 3. updates l = alpha · l_prev + rowsum P and O = alpha · O_prev + P V (mul_tiles_bcast_cols, then matmul_tiles
    accumulating onto it in DST);
 and finally divides O by l (recip_tile, mul_tiles_bcast_cols). With `causal`, K/V chunks entirely above the
@@ -23,8 +25,11 @@ compute kernel how many through a control page.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 import struct
+from dataclasses import dataclass
+
+import ml_dtypes
+import numpy as np
 
 from .. import arch
 from ..numerics.formats import FORMATS
@@ -40,6 +45,37 @@ VARIANTS = ("mha", "gqa", "block_sparse", "mla", "nsa")
 
 def _fp32_bits(value: float) -> int:
     return struct.unpack("<I", struct.pack("<f", value))[0]
+
+
+def _bf16_bits(value: float) -> int:
+    """The bfloat16 nearest `value` (ties to even), as its 16 bits."""
+    return int(np.array([value], dtype=ml_dtypes.bfloat16).view(np.uint16)[0])
+
+
+def _kv_share(spec: Spec, variant: str, causal: bool, group: int, num_q_chunks: int, grid) -> int:
+    """How many neighbouring cores of a grid row read one K/V stream, which the first of them reads from DRAM
+    and multicasts: GQA's query heads of one K/V head, or with `multicast: {operand: K, along: row}` a row's
+    query chunks of one head (non-causal: they all walk every K/V chunk in the same order)."""
+    multicast = spec.schedule.multicast
+    if variant == "gqa":
+        if multicast is not None:
+            raise spec.error("gqa already multicasts each K/V chunk to its group; multicast is not configurable",
+                             "schedule", "multicast")
+        return group
+    if multicast is None:
+        return 1
+    if variant != "mha":
+        raise spec.error(f"{variant} attention does not multicast K/V", "schedule", "multicast")
+    if multicast.get("operand") != "K" or multicast.get("along") != "row":
+        raise spec.error("attention multicasts its K/V chunks along grid rows: multicast: {operand: K, along: row}",
+                         "schedule", "multicast")
+    if causal:
+        raise spec.error("causal query chunks read different numbers of K/V chunks; K/V multicast needs a "
+                         "non-causal spec", "schedule", "multicast")
+    if num_q_chunks % grid[0]:
+        raise spec.error(f"a grid row runs {grid[0]} query chunks of one head together: the {num_q_chunks} query "
+                         f"chunks of a head must be a multiple of the grid's width {grid[0]}", "schedule", "grid")
+    return grid[0]
 
 
 def check_bhsd(spec: Spec, tensors) -> None:
@@ -192,6 +228,7 @@ def plan_attention(spec: Spec) -> Plan:
         if grid[0] % group:
             raise spec.error(f"the {group} query heads of a group run on {group} neighbouring cores of a grid row: "
                              f"the grid's width {grid[0]} must be a multiple of {group}", "schedule", "grid")
+    share = _kv_share(spec, variant, causal, group, num_q_chunks, grid)
     # fp32 DST keeps the running sums and the accumulator exact between steps; everything in CBs is bfloat16.
     require_fp32_dst(spec)
     bf16 = FORMATS["bfloat16"]
@@ -202,17 +239,17 @@ def plan_attention(spec: Spec) -> Plan:
                                                       f"{dvt} tile columns)" if v is None else "key chunks"),
         *([CBPlan(2, "cb_v", bf16, kv_depth * sk_t * dvt, "value chunks")] if v is not None else []),
         CBPlan(4, "cb_scaler", bf16, 1, "reduce scaler: 1.0 in row 0 of each face"),
-        CBPlan(16, "cb_out", bf16, 2, "output tiles"),
+        CBPlan(16, "cb_out", bf16, 2 * dvt, "output tiles, a row at a time (double-buffered)"),
         CBPlan(17, "cb_o_a", bf16, sq_t * dvt, "output accumulator (one of two, swapped every chunk)"),
         CBPlan(18, "cb_o_b", bf16, sq_t * dvt, "output accumulator (the other)"),
         CBPlan(19, "cb_inv_sum", bf16, sq_t, "1 / row sums"),
-        CBPlan(24, "cb_s", bf16, sq_t * sk_t, "scaled scores S"),
-        CBPlan(25, "cb_p", bf16, sq_t * sk_t, "probabilities P = exp(S - m)"),
+        CBPlan(24, "cb_s", bf16, 2 * sk_t, "scores S, a row at a time (double-buffered)"),
+        CBPlan(25, "cb_p", bf16, sq_t * sk_t, "probabilities P = exp(scale · (S - m))"),
         CBPlan(26, "cb_max_a", bf16, sq_t, "running row max (one of two)"),
         CBPlan(27, "cb_max_b", bf16, sq_t, "running row max (the other)"),
         CBPlan(28, "cb_sum_a", bf16, sq_t, "running row sum (one of two)"),
         CBPlan(29, "cb_sum_b", bf16, sq_t, "running row sum (the other)"),
-        CBPlan(30, "cb_alpha", bf16, sq_t, "correction exp(m_prev - m)"),
+        CBPlan(30, "cb_alpha", bf16, sq_t, "correction exp(scale · (m_prev - m))"),
     ]
     if causal:
         cbs.append(CBPlan(3, "cb_mask", bf16, 1, "causal mask tile: 0 on and below the diagonal, -inf above"))
@@ -223,7 +260,7 @@ def plan_attention(spec: Spec) -> Plan:
     res.check_dram(spec, [t for t in (q, k, v, o) if t is not None])
     by_var = {cb.var: cb for cb in cbs}
     names = kernel_names(spec) | ({"receiver_reader": f"kernels/dataflow/reader_{spec.name}_receiver.cpp"}
-                                  if variant == "gqa" else {})
+                                  if share > 1 else {})
     context = base_context(spec, names) | {
         "q": tensor_context(spec, q, by_var["cb_q"], "rows_q", "D"),
         "k": tensor_context(spec, k, by_var["cb_k"], "rows_kv", "D"),
@@ -234,12 +271,14 @@ def plan_attention(spec: Spec) -> Plan:
         "cbs": cbs,
         "grid": grid,
         "variant": variant,
+        "kv_multicast": share > 1,
         "causal": causal,
         "shape": {"B": b, "Hq": hq, "Hkv": hkv, "S": s, "Skv": skv, "D": d, "Dv": shapes.dv},
         "geometry": {"Sq_t": sq_t, "Sk_t": sk_t, "Dt": dt, "Dvt": dvt, "num_q_chunks": num_q_chunks,
-                     "num_kv_chunks": num_kv_chunks, "group": group},
+                     "num_kv_chunks": num_kv_chunks, "group": group, "share": share,
+                     "dst_tiles": min(sk_t, arch.dst_capacity(spec.schedule.dst_sync, True))},
         "scale": scale,
-        "scale_bits": f"0x{_fp32_bits(scale):08X}",
+        "scale_bf16": f"0x{_bf16_bits(scale):04X}",
         "fp32_dest_acc_en": True,
         "dst_full_sync_en": spec.schedule.dst_sync == "full",
         "mask": (tensor_context(spec, mask_t, by_var["cb_mask_row"], "mask_rows", "mask_cols")
@@ -258,6 +297,8 @@ def plan_attention(spec: Spec) -> Plan:
         "computed in a 32-bit DST",
         *([f"gqa: {group} query heads share each K/V head; the group's cores run together, the first reads each K/V "
            "chunk and multicasts it to the others"] if variant == "gqa" else []),
+        *([f"K/V multicast: the {share} cores of a grid row run {share} query chunks of one head together; the first "
+           "reads each K/V chunk and multicasts it to the others"] if variant == "mha" and share > 1 else []),
         *(["block_sparse: the reader reads the mask row of its unit and loads only the kept K/V chunks; the count "
            "goes to compute in a control page"] if variant == "block_sparse" else []),
         *[f"CB c_{cb.index} ({cb.purpose}): {cb.pages} pages x {cb.page_size} B" for cb in cbs],
@@ -268,7 +309,7 @@ def plan_attention(spec: Spec) -> Plan:
              OutputFile("attention/writer.cpp.j2", names["writer"]),
              OutputFile("attention/host.cpp.j2", names["host"]),
              OutputFile("common/ttgen_io.hpp.j2", names["io"])]
-    if variant == "gqa":
+    if share > 1:
         files.insert(1, OutputFile("attention/receiver_reader.cpp.j2", names["receiver_reader"]))
     metadata = {"pattern": "attention",
                 "compute": {"variant": variant, "causal": causal, "scale": scale,
