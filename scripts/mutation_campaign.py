@@ -56,6 +56,8 @@ def main() -> int:
         caught += len(found) - how["survived"]
         table.add_row(name, str(len(found)), str(len(found) - how["survived"]),
                       ", ".join(f"{k} {v}" for k, v in how.most_common()))
+        # a line per kernel as it finishes (on stderr): a whole campaign takes a while
+        print(f"{name}: {len(found) - how['survived']} of {len(found)} diagnosed", file=sys.stderr, flush=True)
     console.print(table)
     for survivor in survivors:
         console.print("SURVIVOR", survivor, markup=False)

@@ -311,29 +311,16 @@ def test_transpose_tile_needs_its_init(dev):
     assert v.check in ("init-missing", "init-mismatch") and "transpose_init" in v.message
 
 
-PACK_EXP = """
-void kernel_main() {
-    uint32_t n = get_arg_val<uint32_t>(0);
-    binary_op_init_common(tt::CBIndex::c_0, tt::CBIndex::c_1, tt::CBIndex::c_16);
-    for (uint32_t i = 0; i < n; ++i) {
-        cb_wait_front(tt::CBIndex::c_0, 1);
-        cb_wait_front(tt::CBIndex::c_1, 1);
-        tile_regs_acquire();
-        copy_tile_to_dst_init_short(tt::CBIndex::c_0);
-        copy_tile(tt::CBIndex::c_0, 0, 0);
-        tile_regs_commit();
-        tile_regs_wait();
+# SFPU with the exponential moved to the pack thread (scale 0x3F00 = 0.5) and no dest reuse.
+PACK_EXP = SFPU.replace("""        exp_tile_init();
+        exp_tile(0);
+        binary_dest_reuse_tiles_init<EltwiseBinaryType::ELWSUB, EltwiseBinaryReuseDestType::DEST_TO_SRCB>(tt::CBIndex::c_1);
+        binary_dest_reuse_tiles<EltwiseBinaryType::ELWSUB, EltwiseBinaryReuseDestType::DEST_TO_SRCB>(tt::CBIndex::c_1, 0, 0);
+""", "").replace("""        tile_regs_wait();
+""", """        tile_regs_wait();
         exp_packthread_tile_init();
         exp_packthread_tile<false, true>(0, VectorMode::RC, 0x3F00);
-        cb_reserve_back(tt::CBIndex::c_16, 1);
-        pack_tile(0, tt::CBIndex::c_16);
-        cb_push_back(tt::CBIndex::c_16, 1);
-        cb_pop_front(tt::CBIndex::c_0, 1);
-        cb_pop_front(tt::CBIndex::c_1, 1);
-        tile_regs_release();
-    }
-}
-"""
+""")
 
 
 def test_pack_thread_exp_with_a_bf16_scale(dev):

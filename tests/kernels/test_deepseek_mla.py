@@ -27,8 +27,8 @@ def test_other_shapes(rendered, sizes, schedule):
 
 
 @pytest.mark.parametrize("pattern,replace", [
-    (r"matmul_tiles\(cb_q, cb_k, i \* Dt \+ d, j \* Dt \+ d, 0\);",
-     "if (d < Dvt) { matmul_tiles(cb_q, cb_k, i * Dt + d, j * Dt + d, 0); }"),  # RoPE columns left out of the scores
+    (r"matmul_tiles\(cb_q, cb_k, i \* Dt \+ d, \(j0 \+ j\) \* Dt \+ d, j\);",
+     "if (d < Dvt) { matmul_tiles(cb_q, cb_k, i * Dt + d, (j0 + j) * Dt + d, j); }"),  # RoPE columns left out
     (r"matmul_tiles\(cb_p, cb_k, i \* Sk_t \+ j, j \* Dt \+ d, 0\);",
      "matmul_tiles(cb_p, cb_k, i * Sk_t + j, j * Dt + d + Dt - Dvt, 0);"),  # values taken from the wrong columns
 ])

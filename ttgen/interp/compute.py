@@ -486,18 +486,24 @@ def matmul_tiles(in0_cb_id, in1_cb_id, in0_tile_index, in1_tile_index, idst):
 PK_H = "api/compute/pack.h"
 
 
+def _pack_slot(st: ComputeState, idst, call: str) -> int:
+    """The DST slot a pack-thread call reads: only in the section the packer holds, and written by the math."""
+    if st.phase != WAITED:
+        raise violation("dst-lifecycle", f"{call} while DST is {st.phase}: the pack thread works on DST between "
+                                         "tile_regs_wait and tile_regs_release")
+    slot = int(idst)
+    if not 0 <= slot < st.capacity:
+        raise violation("dst-lifecycle", f"{call}: DST index {slot} is outside the {st.capacity} tiles available")
+    if slot not in st.written:
+        raise violation("dst-lifecycle", f"{call} reads DST[{slot}], which no math op wrote in this section")
+    return slot
+
+
 @API.function("pack_tile", groups=C, header=PK_H, template_args=(0, 1))
 def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
     st = _state()
     out_of_order = bool(targs[0]) if targs else False
-    if st.phase != WAITED:
-        raise violation("dst-lifecycle", f"pack_tile while DST is {st.phase}: pack between tile_regs_wait and "
-                                         "tile_regs_release")
-    slot = int(ifrom_dst)
-    if not 0 <= slot < st.capacity:
-        raise violation("dst-lifecycle", f"pack_tile: DST index {slot} is outside the {st.capacity} tiles available")
-    if slot not in st.written:
-        raise violation("dst-lifecycle", f"pack_tile reads DST[{slot}], which no math op wrote in this section")
+    slot = _pack_slot(st, ifrom_dst, "pack_tile")
     cb = ctx.core().cb(icb)
     if st.pack_format != cb.fmt.name:
         raise violation("init-mismatch", f"pack_tile to CB {cb.name} ({cb.fmt.name}) but the packer is configured "
@@ -624,14 +630,7 @@ def exp_packthread_tile(targs, idst, *rest):
     call = "exp_packthread_tile"
     if st.pack_sfpu != "exp":
         raise violation("init-missing", f"{call} without exp_packthread_tile_init on the pack thread")
-    if st.phase != WAITED:
-        raise violation("dst-lifecycle", f"{call} while DST is {st.phase}: the pack thread works on DST between "
-                                         "tile_regs_wait and tile_regs_release")
-    slot = int(idst)
-    if not 0 <= slot < st.capacity:
-        raise violation("dst-lifecycle", f"{call}: DST index {slot} is outside the {st.capacity} tiles available")
-    if slot not in st.written:
-        raise violation("dst-lifecycle", f"{call} reads DST[{slot}], which holds no result in this section")
+    slot = _pack_slot(st, idst, call)
     st.dst[slot] = _to_dst(st, _sfpu_apply("exp", np.exp, st.dst[slot], targs, rest, call))
 
 

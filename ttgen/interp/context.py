@@ -11,20 +11,23 @@ if TYPE_CHECKING:
     from .program import KernelInstance
 
 
+# These run on every builtin call: they read the running scheduler directly (Scheduler.current() checks that
+# one runs, which costs a call; outside a run these raise AttributeError, a bug of the caller).
+
 def thread() -> KernelThread:
-    return Scheduler.current().thread
+    return Scheduler._current.thread
 
 
 def core() -> "Core":
-    return Scheduler.current().thread.core
+    return Scheduler._current.thread.core
 
 
 def kernel() -> "KernelInstance":
-    return Scheduler.current().thread.kernel
+    return Scheduler._current.thread.kernel
 
 
 def device() -> "Device":
-    return Scheduler.current().thread.kernel.device
+    return Scheduler._current.thread.kernel.device
 
 
 def block(wait: Wait) -> None:

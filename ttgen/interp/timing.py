@@ -137,7 +137,9 @@ def charge(cycles: float, what: str = "") -> None:
     t.clock += cycles
     if not t.on_packer:
         t.busy += cycles
-    Scheduler.current().advance()
+    scheduler = Scheduler._current
+    if t.clock > scheduler.limit:  # Scheduler.advance, inlined: this runs for every op
+        scheduler.preempt()
 
 
 class Packer:

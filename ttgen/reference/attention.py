@@ -172,12 +172,18 @@ def _nsa_inputs(meta: dict, inputs: dict, rng: np.random.Generator) -> dict:
     inputs["gates"] = round_to((inputs["gates"] + 1.0) / 2.0, meta["inputs"]["gates"]["dtype"])
     n_sel = meta["compute"]["selected_blocks"]
     q = inputs["Q"]
-    k, v = inputs["K"].astype(np.float64), inputs["V"].astype(np.float64)
+    k = inputs["K"].astype(np.float64)
+    c = meta["compute"]
+    block = c["block"]
+    # The block-mean keys: the compressed scores are q · k̄ (the mean of a block's scores), so a draw costs a
+    # [G, blocks] product rather than the full branches.
+    k_bar = k.reshape(k.shape[:-2] + (k.shape[-2] // block, block, k.shape[-1])).mean(axis=-2)
     for group in np.ndindex(*q.shape[:2]):
         while True:
-            parts = _nsa_parts(meta, q[group].astype(np.float64)[None, None], k[group][None, None],
-                               v[group][None, None])
-            ranked = np.sort(parts["importance"][0, 0])[::-1]
+            cmp_scores = c["scale"] * (q[group].astype(np.float64) @ k_bar[group].T)  # [G, blocks]
+            p_cmp = np.exp(cmp_scores - cmp_scores.max(axis=-1, keepdims=True))
+            p_cmp /= p_cmp.sum(axis=-1, keepdims=True)
+            ranked = np.sort(p_cmp.sum(axis=0))[::-1]
             if n_sel == len(ranked) or ranked[n_sel - 1] - ranked[n_sel] > SELECTION_MARGIN * ranked[n_sel - 1]:
                 break
             q[group] = round_to(rng.uniform(-QUERY_RANGE, QUERY_RANGE, size=q[group].shape).astype(np.float32),

@@ -45,7 +45,8 @@ int main() {
     constexpr uint32_t group = heads_q / heads_kv;
     constexpr uint32_t num_units = batch * heads_q * num_q_chunks;
     constexpr uint32_t causal = 0;
-    constexpr uint32_t scale_bits = 0x3D93CD3A;  // 0.07216878364870323 as float32 bits, for mul_unary_tile
+    constexpr uint32_t scale_bf16 = 0x3D94;  // 0.07216878364870323 as bfloat16 bits, the exponentials' scale
+    constexpr uint32_t dst_tiles = 4;        // score tiles per DST section
 
     std::shared_ptr<distributed::MeshDevice> mesh_device = distributed::MeshDevice::create_unit_mesh(0);
     distributed::MeshCommandQueue& cq = mesh_device->mesh_command_queue();
@@ -81,11 +82,11 @@ int main() {
         program,
         all_cores,
         CircularBufferConfig(1 * 2048, {{CBIndex::c_4, DataFormat::Float16_b}}).set_page_size(CBIndex::c_4, 2048));
-    // output tiles: 2 x 2048 B Float16_b pages
+    // output tiles, a row at a time (double-buffered): 32 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
-        CircularBufferConfig(2 * 2048, {{CBIndex::c_16, DataFormat::Float16_b}}).set_page_size(CBIndex::c_16, 2048));
+        CircularBufferConfig(32 * 2048, {{CBIndex::c_16, DataFormat::Float16_b}}).set_page_size(CBIndex::c_16, 2048));
     // output accumulator (one of two, swapped every chunk): 16 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
@@ -101,12 +102,12 @@ int main() {
         program,
         all_cores,
         CircularBufferConfig(1 * 2048, {{CBIndex::c_19, DataFormat::Float16_b}}).set_page_size(CBIndex::c_19, 2048));
-    // scaled scores S: 4 x 2048 B Float16_b pages
+    // scores S, a row at a time (double-buffered): 8 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
-        CircularBufferConfig(4 * 2048, {{CBIndex::c_24, DataFormat::Float16_b}}).set_page_size(CBIndex::c_24, 2048));
-    // probabilities P = exp(S - m): 4 x 2048 B Float16_b pages
+        CircularBufferConfig(8 * 2048, {{CBIndex::c_24, DataFormat::Float16_b}}).set_page_size(CBIndex::c_24, 2048));
+    // probabilities P = exp(scale · (S - m)): 4 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
@@ -131,7 +132,7 @@ int main() {
         program,
         all_cores,
         CircularBufferConfig(1 * 2048, {{CBIndex::c_29, DataFormat::Float16_b}}).set_page_size(CBIndex::c_29, 2048));
-    // correction exp(m_prev - m): 1 x 2048 B Float16_b pages
+    // correction exp(scale · (m_prev - m)): 1 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
@@ -160,7 +161,7 @@ int main() {
             .noc = NOC::RISCV_1_default,
             .compile_args = writer_compile_args});
     std::vector<uint32_t> compute_compile_args = {
-        Sq_t, Sk_t, Dt, num_q_chunks, num_kv_chunks, causal, scale_bits, group, Dvt};
+        Sq_t, Sk_t, Dt, num_q_chunks, num_kv_chunks, causal, scale_bf16, group, Dvt, dst_tiles};
     KernelHandle compute = CreateKernel(
         program,
         "kernels/compute/compute_deepseek_mla.cpp",

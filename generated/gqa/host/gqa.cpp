@@ -44,7 +44,8 @@ int main() {
     constexpr uint32_t group = heads_q / heads_kv;
     constexpr uint32_t num_units = batch * heads_q * num_q_chunks;
     constexpr uint32_t causal = 0;
-    constexpr uint32_t scale_bits = 0x3E000000;  // 0.125 as float32 bits, for mul_unary_tile
+    constexpr uint32_t scale_bf16 = 0x3E00;  // 0.125 as bfloat16 bits, the exponentials' scale
+    constexpr uint32_t dst_tiles = 4;        // score tiles per DST section
 
     std::shared_ptr<distributed::MeshDevice> mesh_device = distributed::MeshDevice::create_unit_mesh(0);
     distributed::MeshCommandQueue& cq = mesh_device->mesh_command_queue();
@@ -88,11 +89,11 @@ int main() {
         program,
         all_cores,
         CircularBufferConfig(1 * 2048, {{CBIndex::c_4, DataFormat::Float16_b}}).set_page_size(CBIndex::c_4, 2048));
-    // output tiles: 2 x 2048 B Float16_b pages
+    // output tiles, a row at a time (double-buffered): 4 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
-        CircularBufferConfig(2 * 2048, {{CBIndex::c_16, DataFormat::Float16_b}}).set_page_size(CBIndex::c_16, 2048));
+        CircularBufferConfig(4 * 2048, {{CBIndex::c_16, DataFormat::Float16_b}}).set_page_size(CBIndex::c_16, 2048));
     // output accumulator (one of two, swapped every chunk): 4 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
@@ -108,12 +109,12 @@ int main() {
         program,
         all_cores,
         CircularBufferConfig(2 * 2048, {{CBIndex::c_19, DataFormat::Float16_b}}).set_page_size(CBIndex::c_19, 2048));
-    // scaled scores S: 8 x 2048 B Float16_b pages
+    // scores S, a row at a time (double-buffered): 8 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
         CircularBufferConfig(8 * 2048, {{CBIndex::c_24, DataFormat::Float16_b}}).set_page_size(CBIndex::c_24, 2048));
-    // probabilities P = exp(S - m): 8 x 2048 B Float16_b pages
+    // probabilities P = exp(scale · (S - m)): 8 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
@@ -138,7 +139,7 @@ int main() {
         program,
         all_cores,
         CircularBufferConfig(2 * 2048, {{CBIndex::c_29, DataFormat::Float16_b}}).set_page_size(CBIndex::c_29, 2048));
-    // correction exp(m_prev - m): 2 x 2048 B Float16_b pages
+    // correction exp(scale · (m_prev - m)): 2 x 2048 B Float16_b pages
     CreateCircularBuffer(
         program,
         all_cores,
@@ -149,12 +150,13 @@ int main() {
     TensorAccessorArgs(*q_buffer).append_to(reader_compile_args);
     TensorAccessorArgs(*k_buffer).append_to(reader_compile_args);
     TensorAccessorArgs(*v_buffer).append_to(reader_compile_args);
-    // A group is 4 neighbouring cores of a grid row: its first core reads each K/V chunk and multicasts it.
+    // 4 neighbouring cores of a grid row read one K/V stream: the first reads each chunk and multicasts it.
+    constexpr uint32_t share = 4;
     std::vector<CoreRange> sender_ranges;
     std::vector<CoreRange> receiver_ranges;
-    for (uint32_t x = 0; x < grid_x; x += group) {
+    for (uint32_t x = 0; x < grid_x; x += share) {
         sender_ranges.push_back(CoreRange({x, 0}, {x, grid_y - 1}));
-        receiver_ranges.push_back(CoreRange({x + 1, 0}, {x + group - 1, grid_y - 1}));
+        receiver_ranges.push_back(CoreRange({x + 1, 0}, {x + share - 1, grid_y - 1}));
     }
     CoreRangeSet sender_cores(sender_ranges);
     CoreRangeSet receiver_cores(receiver_ranges);
@@ -190,7 +192,7 @@ int main() {
             .noc = NOC::RISCV_1_default,
             .compile_args = writer_compile_args});
     std::vector<uint32_t> compute_compile_args = {
-        Sq_t, Sk_t, Dt, num_q_chunks, num_kv_chunks, causal, scale_bits, group, Dvt};
+        Sq_t, Sk_t, Dt, num_q_chunks, num_kv_chunks, causal, scale_bf16, group, Dvt, dst_tiles};
     KernelHandle compute = CreateKernel(
         program,
         "kernels/compute/compute_gqa.cpp",
@@ -202,23 +204,23 @@ int main() {
             .math_approx_mode = false,
             .compile_args = compute_compile_args});
 
-    // Group units (one K/V head's query chunk) are divided over the core groups; member m of a group takes query
-    // head kv_head * group + m, so its units are start * group + m, stepping by group.
-    constexpr uint32_t groups_per_row = grid_x / group;
+    // Units are divided over the sharing groups of cores, `share` consecutive units at a time; member m of a group
+    // takes units start * share + m, stepping by share (its group's query heads of one K/V head).
+    constexpr uint32_t groups_per_row = grid_x / share;
     constexpr uint32_t num_groups = groups_per_row * grid_y;
-    constexpr uint32_t group_units = num_units / group;
+    constexpr uint32_t group_units = num_units / share;
     for (uint32_t y = 0; y < grid_y; ++y) {
         for (uint32_t x = 0; x < grid_x; ++x) {
             CoreCoord core = {x, y};
-            uint32_t member = x % group;
-            uint32_t core_group = y * groups_per_row + x / group;
+            uint32_t member = x % share;
+            uint32_t core_group = y * groups_per_row + x / share;
             uint32_t extra = group_units % num_groups;
             uint32_t count = group_units / num_groups + (core_group < extra ? 1 : 0);
             uint32_t first = core_group * (group_units / num_groups) + (core_group < extra ? core_group : extra);
-            uint32_t start_unit = first * group + member;
+            uint32_t start_unit = first * share + member;
             if (member == 0) {
                 CoreCoord mcast_start = mesh_device->worker_core_from_logical_core({x + 1, y});
-                CoreCoord mcast_end = mesh_device->worker_core_from_logical_core({x + group - 1, y});
+                CoreCoord mcast_end = mesh_device->worker_core_from_logical_core({x + share - 1, y});
                 SetRuntimeArgs(
                     program,
                     reader,
@@ -228,12 +230,12 @@ int main() {
                      v_buffer->address(),
                      start_unit,
                      count,
-                     group,
+                     share,
                      mcast_start.x,
                      mcast_start.y,
                      mcast_end.x,
                      mcast_end.y,
-                     group - 1,
+                     share - 1,
                      sender_semaphore,
                      receiver_semaphore});
             } else {
@@ -245,14 +247,14 @@ int main() {
                     {q_buffer->address(),
                      start_unit,
                      count,
-                     group,
+                     share,
                      sender.x,
                      sender.y,
                      sender_semaphore,
                      receiver_semaphore});
             }
-            SetRuntimeArgs(program, compute, core, {start_unit, count, group});
-            SetRuntimeArgs(program, writer, core, {o_buffer->address(), start_unit, count, group});
+            SetRuntimeArgs(program, compute, core, {start_unit, count, share});
+            SetRuntimeArgs(program, writer, core, {o_buffer->address(), start_unit, count, share});
         }
     }
 

@@ -25,17 +25,24 @@ void kernel_main() {
     constexpr auto o_args = TensorAccessorArgs<6>();
     const auto o = TensorAccessor(o_args, o_addr);
 
+    const uint32_t tile_bytes = get_tile_size(cb_out);
+
     for (uint32_t u = 0; u < num_units; ++u) {
         uint32_t unit = start_unit + u * unit_stride;
         uint32_t kv_unit = unit / group;
         uint32_t q_chunk = kv_unit % num_q_chunks;
         uint32_t kv_head = kv_unit / num_q_chunks;
         uint32_t head = kv_head / heads_kv * heads_q + kv_head % heads_kv * group + unit % group;
-        for (uint32_t t = 0; t < Sq_t * Dvt; ++t) {
-            cb_wait_front(cb_out, 1);
-            noc_async_write_page((head * S_t + q_chunk * Sq_t) * Dvt + t, o, get_read_ptr(cb_out));
+        // One row of output tiles per wait, one barrier per row.
+        for (uint32_t i = 0; i < Sq_t; ++i) {
+            cb_wait_front(cb_out, Dvt);
+            uint32_t l1 = get_read_ptr(cb_out);
+            for (uint32_t d = 0; d < Dvt; ++d) {
+                noc_async_write_page((head * S_t + q_chunk * Sq_t + i) * Dvt + d, o, l1);
+                l1 += tile_bytes;
+            }
             noc_async_write_barrier();
-            cb_pop_front(cb_out, 1);
+            cb_pop_front(cb_out, Dvt);
         }
     }
 }
