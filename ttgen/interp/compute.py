@@ -12,7 +12,6 @@ modelled as HiFi4 (stated in docs/numerics.md).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -137,8 +136,7 @@ def tile_regs_wait():
     st = _state()
     _phase(st, COMMITTED, WAITED, "tile_regs_wait", "the packer can only wait for DST the math side committed "
                                                     "(missing tile_regs_commit?)")
-    with timing.Packer():
-        timing.wait_until(st.committed_at, "tile_regs_wait")
+    timing.on_packer(timing.wait_until, st.committed_at, "tile_regs_wait")
 
 
 @API.function("tile_regs_release", groups=C, header=RH)
@@ -147,8 +145,7 @@ def tile_regs_release():
     _phase(st, WAITED, IDLE, "tile_regs_release", "release needs acquire, commit and wait first")
     st.dst[:] = 0.0  # the packer clears the section it released (ZEROACC in _llk_pack_dest_section_done_)
     st.written = set()
-    with timing.Packer():
-        st.released_at[(st.acquires - 1) % 2] = timing.now()
+    st.released_at[(st.acquires - 1) % 2] = timing.on_packer(timing.now)
 
 
 @API.function("acquire_dst", groups=C, header=RH, deprecated="use tile_regs_acquire")
@@ -509,8 +506,7 @@ def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
         raise violation("init-mismatch", f"pack_tile to CB {cb.name} ({cb.fmt.name}) but the packer is configured "
                                          f"for {st.pack_format} (missing pack_reconfig_data_format?)")
     if st.committed_at is None:  # acquire_dst: no commit, the packer starts where the math is
-        with timing.Packer():
-            timing.wait_until(timing.math_clock(), "acquire_dst")
+        timing.on_packer(timing.wait_until, timing.math_clock(), "acquire_dst")
     position = int(output_tile_index) if out_of_order else cb.packed
     if cb.producer is not ctx.thread() or not 0 <= position < cb.reserved:
         raise violation("cb-protocol", f"pack_tile writes tile {position} of CB {cb.name} outside the "
@@ -1029,25 +1025,32 @@ def _op_cost(name: str):
 
 
 def _with_cost(fn, name: str, cost, packer: bool, sfpu: bool):
-    """`fn` charging its cost after it ran (on the pack thread's clock for packer work). The SFPU is one unit
-    shared by the math and pack threads (a semaphore guards it), so an SFPU op also waits for the other
-    thread's."""
-    def charged(*args):
-        result = fn(*args)
-        t = ctx.thread()
-        with timing.Packer() if packer else _NO_LANE_CHANGE:
-            if sfpu:
-                timing.wait_until(t.state.get("sfpu_free_at", 0.0), "SFPU")
-            timing.charge(cost(), name)
-            if sfpu:
-                t.state["sfpu_free_at"] = timing.now()
-        return result
+    """`fn` charging its cost after it ran (on the pack thread's clock for packer work)."""
+    if packer:
+        def charged(*args):
+            result = fn(*args)
+            timing.on_packer(_charge, name, cost, sfpu)
+            return result
+    else:
+        def charged(*args):
+            result = fn(*args)
+            _charge(name, cost, sfpu)
+            return result
 
     charged.__wrapped__ = fn
     return charged
 
 
-_NO_LANE_CHANGE = contextlib.nullcontext()
+def _charge(name: str, cost, sfpu: bool) -> None:
+    # The SFPU is one unit shared by the math and pack threads (a semaphore guards it): an SFPU op also waits
+    # for the other thread's.
+    if sfpu:
+        state = ctx.thread().state
+        timing.wait_until(state.get("sfpu_free_at", 0.0), "SFPU")
+        timing.charge(cost(), name)
+        state["sfpu_free_at"] = timing.now()
+    else:
+        timing.charge(cost(), name)
 
 
 for _entry in list(API.entries.values()):

@@ -327,6 +327,18 @@ def _pages(cb, num_pages, call: str) -> int:
     return n
 
 
+def _reserve_time(cb, n: int) -> None:
+    timing.charge(timing.COSTS.cb_call, "cb")
+    free = max(cb.free_at[cb.wr:cb.wr + n], default=0.0)
+    if free > timing.now():
+        timing.wait_until(free, f"cb_reserve_back {cb.name}")
+
+
+def _cb_call_time() -> float:
+    timing.charge(timing.COSTS.cb_call, "cb")
+    return timing.now()
+
+
 @API.function("cb_reserve_back", groups=DEVICE, header=CB_H)
 def cb_reserve_back(cbid, ntiles):
     cb = _cb(cbid)
@@ -334,11 +346,10 @@ def cb_reserve_back(cbid, ntiles):
     if cb.wr + n > cb.num_pages:
         raise violation("cb-config", f"cb_reserve_back({cb.name}, {n}) at page {cb.wr} wraps past the end of the "
                                      f"{cb.num_pages}-page CB: size the CB as a multiple of the reservation")
-    ctx.block(ctx.Wait(lambda: cb.free() >= n,
-                       lambda: f"cb_reserve_back({cb.name}, {n}): {cb.free()} of {n} pages free ({cb.describe()})"))
-    with timing.Packer():  # in a compute kernel the packer fills CBs
-        timing.charge(timing.COSTS.cb_call, "cb")
-        timing.wait_until(max(cb.free_at[cb.wr:cb.wr + n], default=0.0), f"cb_reserve_back {cb.name}")
+    if cb.free() < n:  # (checked first: most calls need not build the wait)
+        ctx.block(ctx.Wait(lambda: cb.free() >= n, lambda: f"cb_reserve_back({cb.name}, {n}): {cb.free()} of {n} "
+                                                            f"pages free ({cb.describe()})"))
+    timing.on_packer(_reserve_time, cb, n)  # in a compute kernel the packer fills CBs
     cb.reserved = n
     cb.producer = ctx.thread()
 
@@ -356,9 +367,7 @@ def cb_push_back(cbid, ntiles):
         if pending is not None:
             raise violation("race", f"cb_push_back({cb.name}) publishes a page whose NoC read issued at "
                                     f"{pending.issued_at} has not completed (missing noc_async_read_barrier?)")
-    with timing.Packer():
-        timing.charge(timing.COSTS.cb_call, "cb")
-        pushed = timing.now()
+    pushed = timing.on_packer(_cb_call_time)
     cb.ready_at[cb.wr:cb.wr + n] = [pushed] * n
     cb.wr = (cb.wr + n) % cb.num_pages
     cb.filled += n
@@ -375,10 +384,13 @@ def cb_wait_front(cbid, ntiles):
     if cb.rd + n > cb.num_pages:
         raise violation("cb-config", f"cb_wait_front({cb.name}, {n}) at page {cb.rd} wraps past the end of the "
                                      f"{cb.num_pages}-page CB: size the CB as a multiple of the wait")
-    ctx.block(ctx.Wait(lambda: cb.filled >= n,
-                       lambda: f"cb_wait_front({cb.name}, {n}): {cb.filled} of {n} pages available ({cb.describe()})"))
+    if cb.filled < n:
+        ctx.block(ctx.Wait(lambda: cb.filled >= n, lambda: f"cb_wait_front({cb.name}, {n}): {cb.filled} of {n} "
+                                                            f"pages available ({cb.describe()})"))
     timing.charge(timing.COSTS.cb_call, "cb")
-    timing.wait_until(max(cb.ready_at[cb.rd:cb.rd + n], default=0.0), f"cb_wait_front {cb.name}")
+    ready = max(cb.ready_at[cb.rd:cb.rd + n], default=0.0)
+    if ready > timing.now():
+        timing.wait_until(ready, f"cb_wait_front {cb.name}")
     cb.waited = max(cb.waited, n)
     cb.consumer = ctx.thread()
 

@@ -18,6 +18,7 @@ from . import compute, dataflow, host  # noqa: F401 - importing registers the AP
 from .checks import Violation, as_violation
 from .cpp import compile_file
 from .host import HostRun
+from .memory import keep_freed_memory
 from .scheduler import Budget
 
 METADATA = "kernel.json"
@@ -69,6 +70,7 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
     `timed`, threads run in modelled-time order, which makes the modelled cycles faithful (what benchmarks
     use); otherwise in the checking schedule, whose cycles are approximate. `adjust_inputs` (tests) may change
     the seeded inputs before they are used; the reference sees the changed ones."""
+    keep_freed_memory()
     folder = Path(folder)
     meta = read_metadata(folder)
     report = RunReport(meta["kernel"], ok=False)

@@ -59,7 +59,7 @@ class KernelThread:
     clock: float = 0.0  # modelled cycles (timing.py)
     busy: float = 0.0  # cycles of work charged to this thread (a compute kernel: its unpack and math side)
     # A compute kernel's packer (TRISC2) runs beside its unpacker and math: it keeps its own clock, swapped into
-    # `clock` while the thread does packer work (timing.Packer).
+    # `clock` while the thread does packer work (timing.on_packer).
     packer: float | None = None
     on_packer: bool = False
     stalls: dict = field(default_factory=lambda: defaultdict(float))  # cycles waited, by what was waited for

@@ -142,25 +142,20 @@ def charge(cycles: float, what: str = "") -> None:
         scheduler.preempt()
 
 
-class Packer:
-    """`with Packer():` runs the enclosed work and waits on the packer's clock of a compute kernel (a no-op in
-    data movement kernels). The three TRISCs of a Tensix core pipeline: the packer drains one DST half while the
-    math fills the other, and they meet only at the DST handshake (tile_regs_commit / tile_regs_wait /
-    tile_regs_release / tile_regs_acquire) and at the CBs the packer fills."""
-
-    __slots__ = ("t",)
-
-    def __enter__(self):
-        t = self.t = ctx.thread()
-        if t.packer is not None and not t.on_packer:
-            t.clock, t.packer, t.on_packer = t.packer, t.clock, True
-        else:
-            self.t = None
-
-    def __exit__(self, *exc):
-        t = self.t
-        if t is not None:
-            t.clock, t.packer, t.on_packer = t.packer, t.clock, False
+def on_packer(fn, *args):
+    """`fn(*args)` on the packer's clock of a compute kernel (the thread's own clock in a data movement kernel).
+    The three TRISCs of a Tensix core pipeline: the packer drains one DST half while the math fills the other,
+    and they meet only at the DST handshake (tile_regs_commit / tile_regs_wait / tile_regs_release /
+    tile_regs_acquire) and at the CBs the packer fills. The packer's clock is swapped into the thread's while
+    it does packer work."""
+    t = ctx.thread()
+    if t.packer is None or t.on_packer:
+        return fn(*args)
+    t.clock, t.packer, t.on_packer = t.packer, t.clock, True
+    try:
+        return fn(*args)
+    finally:
+        t.clock, t.packer, t.on_packer = t.packer, t.clock, False
 
 
 def math_clock() -> float:
