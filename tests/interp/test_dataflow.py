@@ -198,3 +198,32 @@ def test_copied_values_decode_back(dev):
     got = decode_tile(dst.data[2048:4096], "bfloat16")
     want = decode_tile(src.data[2048:4096], "bfloat16")
     assert np.array_equal(got, want)
+
+
+FILL = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    uint32_t words = get_arg_val<uint32_t>(0);
+    cb_reserve_back(tt::CBIndex::c_0, 1);
+    volatile tt_l1_ptr uint32_t* page = reinterpret_cast<volatile tt_l1_ptr uint32_t*>(get_write_ptr(tt::CBIndex::c_0));
+    for (uint32_t w = 0; w < words; ++w) {
+        page[w] = w;
+    }
+    cb_push_back(tt::CBIndex::c_0, 1);
+    cb_wait_front(tt::CBIndex::c_0, 1);
+    cb_pop_front(tt::CBIndex::c_0, 1);
+}
+"""
+
+
+@pytest.mark.parametrize("words,fragment", [(512, None), (513, "lies in no CB and no semaphore")])
+def test_pointer_writes_stay_in_a_cb(dev, words, fragment):
+    # a bfloat16 page is 512 words; the CB is the only one on the core, so word 512 is unallocated L1
+    dev.cb(0, 1)
+    dev.kernel("dataflow", FILL, args=[words])
+    if fragment is None:
+        dev.launch()
+        return
+    with pytest.raises(Violation) as info:
+        dev.launch()
+    assert info.value.check == "noc-bounds" and fragment in str(info.value)

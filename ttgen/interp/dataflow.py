@@ -476,6 +476,11 @@ class L1Pointer(CppObject):
             raise violation("race", f"L1 0x{address:x} accessed while the NoC transfer issued at "
                                     f"{pending.issued_at} into it has not completed (missing barrier)")
         cb = self.core.cb_at(address, self.width)
+        if cb is None and not arch.SEMAPHORE_BASE <= address < arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+            # Kernels own L1 only through CBs and semaphores (there are no L1 buffers): anything else is some
+            # other allocation's memory, or none.
+            raise violation("noc-bounds", f"pointer {'write' if write else 'read'} at 0x{address:x} lies in no CB "
+                                          "and no semaphore")
         me = ctx.thread()
         if cb is not None and not ((cb.producer is me and cb.in_reserved(address, self.width))
                                    or (not write and cb.consumer is me and cb.in_waited(address, self.width))):
