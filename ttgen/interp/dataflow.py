@@ -641,10 +641,23 @@ def noc_async_write_multicast_loopback_src(src_local_l1_addr, dst_noc_addr_multi
                "noc_async_write_multicast_loopback_src")
 
 
+def _land_writes() -> float:
+    """This thread's writes in flight land at their destinations (a semaphore write issued after them travels
+    behind them on the same NoC); they stay in flight until a barrier, since their sources are still being
+    read until the acks return. Returns when the last of them lands, in modelled time."""
+    t = ctx.thread()
+    done = t.clock
+    for transfer in t.in_flight:
+        if transfer.kind == "write":
+            transfer.land()
+            done = max(done, transfer.done_at)
+    return done
+
+
 def _semaphore_multicast(src_local_l1_addr, dst_noc_addr_multicast, num_dests, loopback: bool, what: str) -> None:
     """Semaphore writes travel behind this thread's earlier writes on the same NoC, so those land first."""
     timing.charge(timing.COSTS.noc_issue)
-    arrival = max(_retire(("write",)), timing.now() + timing.COSTS.noc_latency)
+    arrival = max(_land_writes(), timing.now() + timing.COSTS.noc_latency)
     src = wrap_u32(src_local_l1_addr)
     value = L1Pointer(ctx.core(), src, "uint32_t").cpp_getitem(0)
     targets, address = _mcast_cores(dst_noc_addr_multicast, num_dests, loopback, what)

@@ -201,11 +201,23 @@ class NocTransfer:
         touched = [c for _, _, c in self.dests if c is not None]
         return touched + ([self.src_core] if self.src_core is not None else [])
 
-    def complete(self) -> None:
+    landed: bool = False  # the bytes are at the destinations; a write's source may still be in use until acked
+
+    def land(self) -> None:
+        """The bytes arrive at every destination; a write still holds its source until a barrier."""
+        if self.landed:
+            return
         data = self.payload if self.payload is not None else \
             self.src_core.l1[self.src_addr:self.src_addr + self.size].copy()
         for memory, offset, _ in self.dests:
             memory[offset:offset + self.size] = data
+        for core in {c for _, _, c in self.dests if c is not None}:
+            if self in core.in_flight and core is not self.src_core:
+                core.in_flight.remove(self)
+        self.landed = True
+
+    def complete(self) -> None:
+        self.land()
         for core in set(self.cores()):
             if self in core.in_flight:
                 core.in_flight.remove(self)
