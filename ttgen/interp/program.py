@@ -153,6 +153,7 @@ def launch(program: ProgramModel, device: Device, seed: int | None = None, budge
     program starts when the device's previous program ended (plus the launch cost) and its threads' modelled
     clocks are kept in `program.threads`."""
     device.reset_cores()
+    device.resources.shared = timed
     _place_cbs(program, device)
     _check_processors(program)
     for sem_id, sem in enumerate(program.semaphores):

@@ -104,6 +104,9 @@ class Resources:
     """The shared resources of the device: each DRAM bank, and the NoC interface of each core (in and out)."""
 
     def __init__(self) -> None:
+        # Timed runs share bandwidth between transfers; the checking schedule, whose clocks nobody reads as
+        # time, charges each transfer at the link rate alone (it runs threads out of modelled order anyway).
+        self.shared = True
         per_bank = COSTS.dram_bytes_per_cycle * COSTS.dram_efficiency
         self.banks = [Channel(per_bank) for _ in range(arch.NUM_DRAM_BANKS)]
         self.core_in: dict = defaultdict(lambda: Channel(COSTS.noc_bytes_per_cycle))
@@ -114,8 +117,10 @@ class Resources:
         """A transfer issued at `start`: it crosses every resource it uses (each at its own bandwidth) and
         completes after the slowest of them plus the latency. A multicast also holds its sender's interface for
         the acks of every destination."""
+        dram = src_bank is not None or bool(dst_banks)
+        if not self.shared:
+            return start + size / COSTS.noc_bytes_per_cycle + (COSTS.dram_latency if dram else COSTS.noc_latency)
         channels = ([self.banks[src_bank]] if src_bank is not None else []) + [self.banks[b] for b in dst_banks]
-        dram = bool(channels)
         end = max((ch.place(start, size) for ch in channels), default=start)
         for core in dst_cores:
             end = max(end, self.core_in[core].place(start, size))
