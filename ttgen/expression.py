@@ -95,28 +95,42 @@ def operands(node: Node) -> list[str]:
 _NUMPY_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "matmul": np.matmul}
 
 
+# Every intermediate below is a fresh array owned by the caller, so elementwise steps write into their left
+# operand where the shapes allow: on whole tensors, allocating (and first touching) the results costs more than
+# the arithmetic.
+
+def _into_left(ufunc, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    if left.shape == np.broadcast_shapes(left.shape, right.shape):
+        return ufunc(left, right, out=left)
+    return ufunc(left, right)
+
+
 def evaluate(node: Node, values: dict[str, np.ndarray]) -> np.ndarray:
     """Evaluate in float64 (the reference's exact math)."""
     if isinstance(node, Operand):
         return values[node.name].astype(np.float64)
     if isinstance(node, Binary):
-        return _NUMPY_BINARY[node.op](evaluate(node.left, values), evaluate(node.right, values))
+        left, right = evaluate(node.left, values), evaluate(node.right, values)
+        if node.op == "matmul":
+            return left @ right
+        return _into_left(_NUMPY_BINARY[node.op], left, right)
     return UNARY_FUNCTIONS[node.fn](evaluate(node.arg, values))
 
 
 def magnitude(node: Node, values: dict[str, np.ndarray]) -> np.ndarray:
     """An elementwise bound on the size of every intermediate: evaluate with |x| and + for every op."""
     if isinstance(node, Operand):
-        return np.abs(values[node.name].astype(np.float64))
+        operand = values[node.name].astype(np.float64)
+        return np.abs(operand, out=operand)
     if isinstance(node, Binary):
         left, right = magnitude(node.left, values), magnitude(node.right, values)
-        if node.op == "mul":
-            return left * right
         if node.op == "matmul":
             return left @ right
-        return left + right
+        return _into_left(np.multiply if node.op == "mul" else np.add, left, right)
     inner = magnitude(node.arg, values)
-    return np.exp(inner) if node.fn == "exp" else inner * inner if node.fn == "square" else inner
+    if node.fn == "exp":
+        return np.exp(inner, out=inner)
+    return np.multiply(inner, inner, out=inner) if node.fn == "square" else inner
 
 
 def to_text(node: Node) -> str:

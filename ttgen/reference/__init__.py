@@ -39,7 +39,9 @@ def pack_error(values: np.ndarray, dtype: str) -> np.ndarray:
     for a block-float format, RTOL of the largest magnitude among the 16 values of its face row (they share one
     exponent)."""
     if dtype not in BLOCK_FORMATS or values.ndim == 0 or values.shape[-1] % 16:
-        return RTOL[dtype] * np.abs(values)
+        error = np.abs(values)
+        error *= RTOL[dtype]
+        return error
     groups = np.abs(values).reshape(values.shape[:-1] + (values.shape[-1] // 16, 16)).max(axis=-1, keepdims=True)
     return RTOL[dtype] * np.broadcast_to(groups, values.shape[:-1] + (values.shape[-1] // 16, 16)).reshape(values.shape)
 SFPU_ROUNDINGS = {"exp": 4}

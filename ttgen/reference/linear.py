@@ -14,7 +14,10 @@ def _elementwise(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]
     (out_name, out), = meta["outputs"].items()
     exact = expression.evaluate(tree, inputs)
     dst_ulp = 2.0**-23 if meta["numerics"]["fp32_accumulation"] else 2.0**-8
-    bound = dst_ulp * _roundings(tree) * expression.magnitude(tree, inputs) + pack_error(exact, out["dtype"]) + ATOL
+    bound = expression.magnitude(tree, inputs)
+    bound *= dst_ulp * _roundings(tree)
+    bound += pack_error(exact, out["dtype"])
+    bound += ATOL
     return {out_name: Golden(exact, bound)}
 
 
