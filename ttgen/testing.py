@@ -1,15 +1,22 @@
-"""Helpers for tests and scripts: render a spec variant into a folder, run it, break an emitted line."""
+"""Helpers for tests and scripts: render a spec variant into a folder, run it, break an emitted line, kill
+renders mid-way."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .interp.runner import RunReport, run_folder
+from .paths import PROJECT_ROOT
 from .plan import make_plan
 from .render import render_to
 from .spec import load_spec
@@ -63,3 +70,61 @@ def copy_folder(src: Path, dst: Path) -> Path:
         shutil.rmtree(dst)
     shutil.copytree(src, dst)
     return dst
+
+
+def snapshot(folder: Path) -> dict[str, bytes] | None:
+    """Every file of a folder (relative path -> bytes), or None when it does not exist."""
+    if not folder.exists():
+        return None
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def render_process(spec: Path, out: Path) -> subprocess.Popen:
+    """`ttgen render spec -o out` in a child process (to be killed)."""
+    return subprocess.Popen([sys.executable, "-m", "ttgen.cli", "render", str(spec), "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT)
+
+
+@dataclass
+class KillResult:
+    kills: int = 0
+    old: int = 0  # kills that left the previous render's folder
+    new: int = 0  # kills that left the new render's folder
+    mixed: int = 0  # kills that left anything else (must stay 0)
+    swept: bool = False  # the next render removed what the killed ones left beside the folder
+
+
+def kill_renders(workdir: Path, kills: int, spread: float = 0.07) -> KillResult:
+    """Render a spec, then render a variant of it and SIGKILL that render at spread-out moments (from import
+    time to past the folder swap), `kills` times; count what each kill left."""
+    source = PROJECT_ROOT / "specs" / "multi_elementwise.yaml"
+    old_spec = variant(source, workdir / "old")
+    new_spec = variant(source, workdir / "new", sizes={"M": 128, "N": 256})
+    out = workdir / "out"
+    if render_process(new_spec, workdir / "reference").wait() != 0:
+        raise RuntimeError("the reference render failed")
+    new = snapshot(workdir / "reference" / "multi_elementwise")
+    started = time.monotonic()
+    if render_process(old_spec, out).wait() != 0:
+        raise RuntimeError("the first render failed")
+    duration = time.monotonic() - started
+    old = snapshot(out / "multi_elementwise")
+    result = KillResult()
+    for i in range(kills):
+        render_process(old_spec, out).wait()
+        process = render_process(new_spec, out)
+        time.sleep(duration * (0.5 + spread * (i % 15)))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = snapshot(out / "multi_elementwise")
+        result.kills += 1
+        if state == old:
+            result.old += 1
+        elif state == new:
+            result.new += 1
+        else:
+            result.mixed += 1
+    render_process(new_spec, out).wait()
+    result.swept = snapshot(out / "multi_elementwise") == new and [p.name for p in out.iterdir()] == [
+        "multi_elementwise"]
+    return result
