@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import greenlet
+import numpy as np
 
 from ..errors import Location
 from . import cruntime
@@ -66,6 +67,16 @@ class KernelThread:
 
     def location(self) -> Location | None:
         return cpp_frame_location(self.glet.gr_frame) if self.glet is not None else None
+
+
+def _quiet(body: Callable[[], Any]) -> Callable[[], Any]:
+    """A kernel body without numpy's floating-point warnings: device arithmetic makes infinities and NaNs by
+    design (each greenlet has its own context, so the caller's np.errstate does not reach it)."""
+    def run():
+        with np.errstate(all="ignore"):
+            return body()
+
+    return run
 
 
 class Scheduler:
@@ -126,7 +137,7 @@ class Scheduler:
         self.started = time.monotonic()
         try:
             for t in self.threads:
-                t.glet = greenlet.greenlet(t.body, parent=self.hub)
+                t.glet = greenlet.greenlet(_quiet(t.body), parent=self.hub)
             self._loop()
         finally:
             self._unwind()
