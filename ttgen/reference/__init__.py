@@ -88,19 +88,22 @@ class Comparison:
 
 
 def compare(name: str, actual: np.ndarray, gold: Golden) -> Comparison:
-    actual = actual.astype(np.float64).reshape(gold.value.shape)
-    # In place where it can be: a large output's temporaries cost more than the arithmetic.
-    error = np.subtract(actual, gold.value)
+    actual = actual.reshape(gold.value.shape)
+    # One float64 array, reused for the error and then the ratio: on a large output, allocating (and first
+    # touching) temporaries costs more than the arithmetic.
+    error = actual.astype(np.float64)
+    np.subtract(error, gold.value, out=error)
     np.abs(error, out=error)
     np.nan_to_num(error, copy=False, nan=np.inf, posinf=np.inf)  # a NaN output is an infinite error
-    ratio = np.divide(error, gold.bound)
+    max_error = float(error.max(initial=0.0))
+    ratio = np.divide(error, gold.bound, out=error)
     ok = ratio <= 1.0
     if ok.all():
-        return Comparison(name, True, float(error.max(initial=0.0)), float(ratio.max(initial=0.0)), None, None)
+        return Comparison(name, True, max_error, float(ratio.max(initial=0.0)), None, None)
     bad = np.argwhere(~ok)
     first = tuple(int(i) for i in bad[0])
     tile = (first[-2] // 32, first[-1] // 32) if len(first) >= 2 else (0, first[-1] // 1024)
-    return Comparison(name, False, float(error.max()), float(ratio.max()), first, tile,
+    return Comparison(name, False, max_error, float(ratio.max()), first, tile,
                       float(gold.value[first]), float(actual[first]))
 
 
