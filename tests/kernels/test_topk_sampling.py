@@ -70,3 +70,11 @@ def test_very_negative_logits_with_k_below_a_tile_row(rendered):
 
     folder = rendered("topk_sampling", sizes={"M": 32, "N": 256, "K": 8}, compute={"k": 8})
     assert_passes(testing.run(folder, adjust_inputs=shift))
+
+
+def test_parameters_that_leave_no_unambiguous_draw_are_reported_not_looped_on(rendered):
+    # temperature 0.01 puts all the probability on the top value, so every cumulative sum after it is 1: top_p
+    # 0.995 lies within the 1 % margin of it whatever the logits
+    report = testing.run(rendered("topk_sampling", compute={"top_p": 0.995, "temperature": 0.01}))
+    assert report.violation is not None and report.violation.check == "budget"
+    assert "cannot draw its inputs" in str(report.violation)

@@ -81,7 +81,12 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
                                                f"{budget.max_elements} this run may generate",
                                      Location(str(folder / METADATA)))
         return report
-    inputs = reference.make_inputs(meta, seed)
+    try:
+        inputs = reference.make_inputs(meta, seed)
+    except reference.NoUnambiguousInputs as exc:
+        report.violation = Violation("budget", f"the reference cannot draw its inputs: {exc}",
+                                     Location(str(folder / METADATA)))
+        return report
     if adjust_inputs is not None:
         inputs = adjust_inputs(inputs)
     run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget, timed=timed)

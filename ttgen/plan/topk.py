@@ -39,6 +39,10 @@ def _bits(value: float) -> str:
     return f"0x{struct.unpack('<I', struct.pack('<f', value))[0]:08X}"
 
 
+MIN_TOP_P = 0.01
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.01, 100.0
+
+
 def plan_topk(spec: Spec) -> Plan:
     res.reject_unused_schedule(spec, SCHEDULE_KEYS)
     c = spec.compute
@@ -47,6 +51,14 @@ def plan_topk(spec: Spec) -> Plan:
         raise spec.error("topk_sampling needs compute.k", "compute")
     if k > 32:
         raise spec.error("k is at most 32: the top values of a row fill one tile row", "compute", "k")
+    # The kernel scales by 1 / temperature and compares cumulative sums with top_p in float32 through 19-bit
+    # source registers: values outside these ranges lose the comparison's meaning.
+    if not MIN_TOP_P <= top_p <= 1.0:
+        raise spec.error(f"top_p {top_p:g} is outside [{MIN_TOP_P}, 1]: smaller is not distinguishable from "
+                         "keeping only the largest value at the kernel's precision", "compute", "top_p")
+    if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
+        raise spec.error(f"temperature {temperature:g} is outside [{MIN_TEMPERATURE}, {MAX_TEMPERATURE}]: the "
+                         "scaled logits must stay finite in float32", "compute", "temperature")
     logits = [t for t in spec.inputs.values() if len(t.dims) == 2]
     uniform = [t for t in spec.inputs.values() if len(t.dims) == 1]
     if len(logits) != 1 or len(uniform) != 1 or len(spec.inputs) != 2:

@@ -28,6 +28,14 @@ import numpy as np
 
 from ..numerics.formats import round_to
 
+MAX_DRAWS = 20_000  # redraws of an input adjustment that looks for unambiguous inputs (NSA needs ~500)
+
+
+class NoUnambiguousInputs(ValueError):
+    """An input adjustment found no inputs with a clear answer within MAX_DRAWS draws (the spec's parameters
+    leave every draw within the margin)."""
+
+
 RTOL = {"bfloat16": 2.0**-8, "float32": 2.0**-20, "float16": 2.0**-10, "bfloat8_b": 2.0**-6, "bfloat4_b": 2.0**-2}
 ATOL = 1e-6
 INTEGRAL = ("uint32", "int32", "uint16", "uint8")

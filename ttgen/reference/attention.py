@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..numerics.formats import round_to
-from . import ATOL, Golden
+from . import ATOL, MAX_DRAWS, Golden, NoUnambiguousInputs
 
 ULP = 2.0**-8
 
@@ -179,7 +179,7 @@ def _nsa_inputs(meta: dict, inputs: dict, rng: np.random.Generator) -> dict:
     # [G, blocks] product rather than the full branches.
     k_bar = k.reshape(k.shape[:-2] + (k.shape[-2] // block, block, k.shape[-1])).mean(axis=-2)
     for group in np.ndindex(*q.shape[:2]):
-        while True:
+        for _ in range(MAX_DRAWS):
             cmp_scores = c["scale"] * (q[group].astype(np.float64) @ k_bar[group].T)  # [G, blocks]
             p_cmp = np.exp(cmp_scores - cmp_scores.max(axis=-1, keepdims=True))
             p_cmp /= p_cmp.sum(axis=-1, keepdims=True)
@@ -188,6 +188,9 @@ def _nsa_inputs(meta: dict, inputs: dict, rng: np.random.Generator) -> dict:
                 break
             q[group] = round_to(rng.uniform(-QUERY_RANGE, QUERY_RANGE, size=q[group].shape).astype(np.float32),
                                 meta["inputs"]["Q"]["dtype"])
+        else:
+            raise NoUnambiguousInputs(f"no queries in {MAX_DRAWS} draws separate the {n_sel} selected blocks from "
+                                      f"the next by {SELECTION_MARGIN:.0%} of importance")
     return inputs
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..numerics.formats import round_to
-from . import ATOL, Golden
+from . import ATOL, MAX_DRAWS, Golden, NoUnambiguousInputs
 
 MARGIN = 0.01
 
@@ -44,15 +44,23 @@ def _selection_inputs(meta: dict, inputs: dict, rng: np.random.Generator) -> dic
     x = inputs[c["logits"]]
     u = np.clip(inputs[c["uniform"]], 0.0, 1.0 - MARGIN).astype(np.float32)
     for r in range(x.shape[0]):
-        while True:
+        for _ in range(MAX_DRAWS):
             values, _ = _top(x[r].astype(np.float64), c["k"])
             kept, before = _nucleus(values, c)
             if np.min(np.abs(before - c["top_p"])) > MARGIN:
                 break
             x[r] = round_to(rng.uniform(-1.0, 1.0, size=x.shape[1]).astype(np.float32), meta["inputs"][c["logits"]]["dtype"])
+        else:
+            raise NoUnambiguousInputs(f"no logits in {MAX_DRAWS} draws put every cumulative probability more than "
+                                      f"{MARGIN} from top_p {c['top_p']} at temperature {c['temperature']}")
         cum = np.cumsum(kept)
-        while np.min(np.abs(cum - u[r] * kept.sum())) <= MARGIN * kept.sum():
+        for _ in range(MAX_DRAWS):
+            if np.min(np.abs(cum - u[r] * kept.sum())) > MARGIN * kept.sum():
+                break
             u[r] = np.float32(rng.uniform(0.0, 1.0 - MARGIN))
+        else:
+            raise NoUnambiguousInputs(f"no uniform number in {MAX_DRAWS} draws is more than {MARGIN} from every "
+                                      "cumulative sum of the nucleus")
     inputs[c["uniform"]] = u
     return inputs
 
