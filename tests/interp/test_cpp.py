@@ -113,6 +113,12 @@ def test_uint32_parameter_and_return_convert():
     assert run("int f() { uint32_t x = 0xFFFFFFFF; return x; }") == -1
 
 
+def test_functional_casts_to_scalar_types():
+    assert run("float f() { return float(3); }") == 3.0
+    assert run("uint32_t f() { int x = -1; return uint32_t(x); }") == 0xFFFF_FFFF
+    assert run("int f() { return int(2.75f); }") == 2
+
+
 def test_int32_wraps():
     assert run("int f() { int y = 2147483647; y += 1; return y; }") == -2147483648
     assert run("int32_t f() { int32_t x = 65536; x *= 65536; return x; }") == 0

@@ -65,3 +65,12 @@ def test_explicit_depths_run(rendered, depth):
                       schedule={"grid": [2, 2], "cb_depth": depth,
                                 "block": {"in0_block_w": 2, "per_core_m": 2, "per_core_n": 2}})
     assert_passes(testing.run(folder))
+
+
+@pytest.mark.parametrize("dtypes", [{"B": "float32"}, {"A": "float32"}, {"A": "float32", "B": "float32"}])
+def test_operands_in_another_format_than_the_partials(rendered, dtypes):
+    # found by fuzzing: with B in float32 the unpacker's srcA holds Float32 while the partials are bfloat16, so
+    # reloading them needs a reconfiguration even though partials and output share a format
+    shapes = {"A": ["M", "K"], "B": ["K", "N"]}
+    inputs = {name: {"shape": shapes[name], "dtype": dtype} for name, dtype in dtypes.items()}
+    assert_passes(testing.run(rendered("gemm_double_buffer", inputs=inputs)))

@@ -29,3 +29,9 @@ def test_wrong_vector_element_is_located(rendered, tmp_path):
                    "x[i * constants::TILE_WIDTH + 1] = x_vector[i];")
     report = testing.run(folder)
     assert report.violation is None and not report.ok
+
+
+def test_float32_vector(rendered):
+    # found by fuzzing: the host zero-fills a float32 staging vector with float(0.0f), a functional cast
+    report = testing.run(rendered("gemv", inputs={"x": {"shape": ["K"], "dtype": "float32"}}))
+    assert report.violation is None and report.ok, str(report.violation)

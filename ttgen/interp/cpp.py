@@ -944,6 +944,12 @@ class Compiler:
             scope = fn_node.text.decode()[: inner.start_byte - fn_node.start_byte]
             name = re.sub(r"\s+", "", scope + inner.child_by_field_name("name").text.decode())
             targs = self._template_args(inner.child_by_field_name("arguments"))
+        elif fn_node.type == "primitive_type" or (fn_node.type in ("identifier", "qualified_identifier")
+                                                  and fn_node.text.decode() in cruntime.INTEGRAL_STORE):
+            # a functional cast, float(x) or uint32_t(x): the same as static_cast
+            if len(args) != 1:
+                raise self.unsupported(node, "functional cast with other than one argument")
+            return self.call(self.rt("cast"), [ast.Constant(fn_node.text.decode()), args[0]], node)
         elif fn_node.type in ("identifier", "qualified_identifier"):
             name = re.sub(r"\s+", "", fn_node.text.decode())
         elif fn_node.type == "field_expression":

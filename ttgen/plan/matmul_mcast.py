@@ -92,7 +92,11 @@ def plan_matmul_mcast(spec: Spec) -> Plan:
         "b": tensor_context(spec, b, cbs[1], "K", "N"),
         "c": tensor_context(spec, c, cbs[2], "M", "N"),
         "partials": cbs[3] if not dst_accumulate else None,
-        "reconfig_partials": not dst_accumulate and partial_fmt != fc,
+        # the unpacker's srcA holds in1's format, the packer the output's: partials in another format need a
+        # reconfiguration on that side
+        "reconfig_unpack": not dst_accumulate and partial_fmt != fb,
+        "reconfig_pack": not dst_accumulate and partial_fmt != fc,
+        "partials_fp32": not dst_accumulate and partial_fmt.name == "float32",
         "cbs": cbs,
         "grid": (gx, gy),
         "dst_accumulate": dst_accumulate,
