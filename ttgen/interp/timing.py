@@ -51,9 +51,9 @@ class Costs:
     # An unlinked multicast write reserves its path for every NoC packet (at most 8 KiB, NOC_MAX_BURST_SIZE) and
     # collects one write ack per destination, so its bandwidth falls with the number of destinations (tt-metal
     # tests/tt_metal/tt_metal/data_movement, "One to All Multicast": "bandwidth degrades due to path reserve being
-    # done after every transaction ... the number of write acks increases"). Cycles per packet per destination.
-    # Estimate.
-    mcast_ack: int = 32
+    # done after every transaction ... the number of write acks increases"). Cycles per packet per destination,
+    # paid before the sender's write barrier returns. Estimate, set once against the whole calibration table.
+    mcast_ack: int = 16
     noc_packet_bytes: int = 8192
     # Dispatch of a program with trace: GEMM_FLOPS.md's 512³ bf16 traced rows take 12.5 µs by host time and
     # 9.9 µs by device time (its host- and device-based utilisations), a 2.6 µs gap.
