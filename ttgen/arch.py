@@ -44,6 +44,11 @@ NUM_SEMAPHORES = 8  # host_api.hpp CreateSemaphore docs
 SEMAPHORE_BYTES = NUM_SEMAPHORES * L1_ALIGNMENT
 SEMAPHORE_BASE = L1_UNRESERVED_BASE - SEMAPHORE_BYTES
 
+
+def in_semaphores(address: int, size: int = 1) -> bool:
+    """Whether L1 bytes [address, address + size) lie in the semaphore words."""
+    return SEMAPHORE_BASE <= address and address + size <= SEMAPHORE_BASE + SEMAPHORE_BYTES
+
 # ckernel.h get_dest_max_tiles: DST holds 1024 rows of 16 datums; a 32x32 tile takes 64 rows.
 DST_TILES = {("half", False): 8, ("half", True): 4, ("full", False): 16, ("full", True): 8}
 

@@ -476,7 +476,7 @@ class L1Pointer(CppObject):
             raise violation("race", f"L1 0x{address:x} accessed while the NoC transfer issued at "
                                     f"{pending.issued_at} into it has not completed (missing barrier)")
         cb = self.core.cb_at(address, self.width)
-        if cb is None and not arch.SEMAPHORE_BASE <= address < arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+        if cb is None and not arch.in_semaphores(address):
             # Kernels own L1 only through CBs and semaphores (there are no L1 buffers): anything else is some
             # other allocation's memory, or none.
             raise violation("noc-bounds", f"pointer {'write' if write else 'read'} at 0x{address:x} lies in no CB "
@@ -498,7 +498,7 @@ class L1Pointer(CppObject):
 
     def cpp_setitem(self, index: int, value) -> None:
         lo, hi = self._range(index, write=True)
-        if arch.SEMAPHORE_BASE <= lo < arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+        if arch.in_semaphores(lo):
             self.core.sem_time[lo] = ctx.thread().clock
         if self.pointee == "float":
             self.core.l1[lo:hi] = np.array([value], dtype=np.float32).view(np.uint8)
@@ -566,7 +566,7 @@ def noc_semaphore_set(sem_addr, val):
 def noc_semaphore_inc(targs, addr, incr, noc_id=0, vc=0):
     """Remote atomic add on a semaphore word (lands at once: the model has no atomic reordering)."""
     memory, offset, core = _resolve(addr, 4, "noc_semaphore_inc")
-    if core is None or not arch.SEMAPHORE_BASE <= offset < arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+    if core is None or not arch.in_semaphores(offset):
         raise violation("semaphore", f"noc_semaphore_inc on 0x{offset:x}, which is not a semaphore")
     word = memory[offset:offset + 4].view("<u4")
     word[0] = (int(word[0]) + int(incr)) & 0xFFFF_FFFF
@@ -661,7 +661,7 @@ def _semaphore_multicast(src_local_l1_addr, dst_noc_addr_multicast, num_dests, l
     src = wrap_u32(src_local_l1_addr)
     value = L1Pointer(ctx.core(), src, "uint32_t").cpp_getitem(0)
     targets, address = _mcast_cores(dst_noc_addr_multicast, num_dests, loopback, what)
-    if not arch.SEMAPHORE_BASE <= address < arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+    if not arch.in_semaphores(address):
         raise violation("semaphore", f"{what} to 0x{address:x}, which is not a semaphore")
     for core in targets:
         core.l1[address:address + 4] = np.array([value], dtype="<u4").view(np.uint8)

@@ -259,7 +259,7 @@ class Core:
         return None
 
     def check_l1(self, address: int, size: int, what: str) -> None:
-        if arch.SEMAPHORE_BASE <= address and address + size <= arch.SEMAPHORE_BASE + arch.SEMAPHORE_BYTES:
+        if arch.in_semaphores(address, size):
             return  # the semaphore words of the kernel-config region
         if address < arch.L1_UNRESERVED_BASE or address + size > arch.L1_SIZE:
             raise violation("noc-bounds", f"{what} touches L1 0x{address:x}..0x{address + size:x} of {self.label}, "
