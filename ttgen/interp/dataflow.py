@@ -329,7 +329,7 @@ def _pages(cb, num_pages, call: str) -> int:
 
 def _reserve_time(cb, n: int) -> None:
     timing.charge(timing.COSTS.cb_call, "cb")
-    free = max(cb.free_at[cb.wr:cb.wr + n], default=0.0)
+    free = cb.back_free_at(n)
     if free > timing.now():
         timing.wait_until(free, f"cb_reserve_back {cb.name}")
 
@@ -388,7 +388,7 @@ def cb_wait_front(cbid, ntiles):
         ctx.block(ctx.Wait(lambda: cb.filled >= n, lambda: f"cb_wait_front({cb.name}, {n}): {cb.filled} of {n} "
                                                             f"pages available ({cb.describe()})"))
     timing.charge(timing.COSTS.cb_call, "cb")
-    ready = max(cb.ready_at[cb.rd:cb.rd + n], default=0.0)
+    ready = cb.front_ready_at(n)
     if ready > timing.now():
         timing.wait_until(ready, f"cb_wait_front {cb.name}")
     cb.waited = max(cb.waited, n)
@@ -440,14 +440,14 @@ def cb_pages_available_at_front(operand, num_pages):
     than this thread's clock (a page pushed at a later modelled time is not visible yet)."""
     cb, n = _cb(operand), int(num_pages)
     timing.charge(timing.COSTS.cb_call)
-    return cb.filled >= n and max(cb.ready_at[cb.rd:cb.rd + n], default=0.0) <= timing.now()
+    return cb.filled >= n and cb.front_ready_at(n) <= timing.now()
 
 
 @API.function("cb_pages_reservable_at_back", groups={DATAFLOW}, header=DF_H)
 def cb_pages_reservable_at_back(operand, num_pages):
     cb, n = _cb(operand), int(num_pages)
     timing.charge(timing.COSTS.cb_call)
-    return cb.free() >= n and max(cb.free_at[cb.wr:cb.wr + n], default=0.0) <= timing.now()
+    return cb.free() >= n and cb.back_free_at(n) <= timing.now()
 
 
 

@@ -160,6 +160,14 @@ class CircularBuffer:
     def in_waited(self, address: int, size: int) -> bool:
         return self.in_window(address, size, self.rd, self.waited)
 
+    def front_ready_at(self, n: int) -> float:
+        """Modelled time the first n pages at the front were all pushed."""
+        return max(self.ready_at[self.rd:self.rd + n], default=0.0)
+
+    def back_free_at(self, n: int) -> float:
+        """Modelled time the first n pages at the back were all popped."""
+        return max(self.free_at[self.wr:self.wr + n], default=0.0)
+
     def byte_range(self, start_page: int, count: int) -> list[tuple[int, int]]:
         """The L1 byte ranges of `count` pages from `start_page` (two ranges if they wrap)."""
         ranges = []
