@@ -129,8 +129,8 @@ def get_noc_addr(a, b, c=None, d=None):
 
 
 def _resolve(noc_addr: int, size: int, what: str, direction: str = ""):
-    """A NoC address -> (memory, offset, core or None): a DRAM page, or a worker core's L1. A DRAM access
-    counts `size` bytes of `direction` ("read" or "write") traffic on its buffer."""
+    """A NoC address -> (memory, offset, core or None, DRAM bank or None): a DRAM page, or a worker core's L1.
+    A DRAM access counts `size` bytes of `direction` ("read" or "write") traffic on its buffer."""
     x, y, address = split_noc_addr(noc_addr)
     bank = _DRAM_BANK_BY_XY.get((x, y))
     device = ctx.device()
@@ -140,17 +140,12 @@ def _resolve(noc_addr: int, size: int, what: str, direction: str = ""):
             buffer.bytes_read += size
         elif direction == "write":
             buffer.bytes_written += size
-        return buffer.data, page * buffer.aligned_page_size + offset, None
+        return buffer.data, page * buffer.aligned_page_size + offset, None, bank
     if x >= arch.VIRTUAL_TENSIX_START and y >= arch.VIRTUAL_TENSIX_START:
         core = device.core_at_virtual(x, y)
         core.check_l1(address, size, what)
-        return core.l1, address, core
+        return core.l1, address, core, None
     raise violation("noc-bounds", f"NoC address (x={x}, y={y}, 0x{address:x}) is neither a DRAM bank nor a worker core")
-
-
-def _dram_bank(noc_addr: int) -> int | None:
-    x, y, _ = split_noc_addr(noc_addr)
-    return _DRAM_BANK_BY_XY.get((x, y))
 
 
 def _xy(core) -> tuple[int, int] | None:
@@ -203,7 +198,7 @@ def _issue_read(src_noc_addr: int, dst_l1: int, size: int) -> None:
     if src_noc_addr % 16 != dst_l1 % 16:
         raise violation("noc-alignment", f"NoC read source 0x{src_noc_addr & 0xF_FFFF_FFFF:x} and destination "
                                          f"0x{dst_l1:x} differ in alignment modulo 16")
-    memory, start, src_core = _resolve(src_noc_addr, size, "NoC read source", "read")
+    memory, start, src_core, bank = _resolve(src_noc_addr, size, "NoC read source", "read")
     if src_core is not None and src_core.pending_into(start, start + size):
         raise violation("race", f"NoC read from {src_core.label} 0x{start:x} while data is still arriving there")
     _check_landing_zone(dst_l1, size)
@@ -213,7 +208,7 @@ def _issue_read(src_noc_addr: int, dst_l1: int, size: int) -> None:
     core.l1[dst_l1:dst_l1 + size] = POISON
     timing.charge(timing.COSTS.noc_issue, "noc read")
     transfer.done_at = ctx.device().resources.transfer(
-        timing.now(), size, _dram_bank(src_noc_addr), _xy(src_core), [], [(core.x, core.y)])
+        timing.now(), size, bank, _xy(src_core), [], [(core.x, core.y)])
     _track(transfer)
 
 
@@ -221,13 +216,12 @@ def _issue_write(src_l1: int, dst_noc_addr: int, size: int) -> None:
     if size <= 0:
         raise violation("noc-bounds", f"NoC write of {size} bytes")
     _check_source(src_l1, size, "NoC write")
-    memory, start, dst_core = _resolve(dst_noc_addr, size, "NoC write destination", "write")
+    memory, start, dst_core, bank = _resolve(dst_noc_addr, size, "NoC write destination", "write")
     if dst_core is not None:
         _check_remote_landing(dst_core, start, size, "NoC write")
     transfer = NocTransfer("write", current_cpp_location(), size, [(memory, start, dst_core)], src_core=ctx.core(),
                            src_addr=src_l1)
     timing.charge(timing.COSTS.noc_issue, "noc write")
-    bank = _dram_bank(dst_noc_addr)
     transfer.done_at = ctx.device().resources.transfer(
         timing.now(), size, None, _xy(ctx.core()), [] if bank is None else [bank],
         [] if dst_core is None else [(dst_core.x, dst_core.y)])
@@ -565,7 +559,7 @@ def noc_semaphore_set(sem_addr, val):
 @API.function("noc_semaphore_inc", groups={DATAFLOW}, header=DF_H, template_args=(0, 1))
 def noc_semaphore_inc(targs, addr, incr, noc_id=0, vc=0):
     """Remote atomic add on a semaphore word (lands at once: the model has no atomic reordering)."""
-    memory, offset, core = _resolve(addr, 4, "noc_semaphore_inc")
+    memory, offset, core, _ = _resolve(addr, 4, "noc_semaphore_inc")
     if core is None or not arch.in_semaphores(offset):
         raise violation("semaphore", f"noc_semaphore_inc on 0x{offset:x}, which is not a semaphore")
     word = memory[offset:offset + 4].view("<u4")
