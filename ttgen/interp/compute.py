@@ -65,6 +65,7 @@ class ComputeState:
     committed_at: float | None = 0.0
     released_at: list = field(default_factory=lambda: [0.0, 0.0])
     acquires: int = 0
+    sfpu_free_at: float = 0.0  # the SFPU is one unit, shared by the math and pack threads
 
     def __post_init__(self):
         self.dst = np.zeros((arch.DST_TILES[("full", False)], 32, 32), dtype=np.float32)
@@ -506,7 +507,7 @@ def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
         raise violation("init-mismatch", f"pack_tile to CB {cb.name} ({cb.fmt.name}) but the packer is configured "
                                          f"for {st.pack_format} (missing pack_reconfig_data_format?)")
     if st.committed_at is None:  # acquire_dst: no commit, the packer starts where the math is
-        timing.on_packer(timing.wait_until, timing.math_clock(), "acquire_dst")
+        timing.on_packer(timing.wait_until, timing.now(), "acquire_dst")
     position = int(output_tile_index) if out_of_order else cb.packed
     if cb.producer is not ctx.thread() or not 0 <= position < cb.reserved:
         raise violation("cb-protocol", f"pack_tile writes tile {position} of CB {cb.name} outside the "
@@ -551,6 +552,16 @@ def reconfig_data_format(a, b, c=None, d=None):
 
 # ----- SFPU unary ops: `<op>_tile_init()` then `<op>_tile(idst)` on a DST tile -----------------------------------
 
+# Comparisons against zero (<cmp>z_tile) and against a parameter (unary_<cmp>_tile): 1.0 where they hold.
+CMP_H = "api/compute/eltwise_unary/comp.h"
+_COMPARISONS = (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
+                ("gt", np.greater), ("ge", np.greater_equal))
+
+
+def _compare(op):
+    return lambda x, value: op(x, value).astype(np.float32)
+
+
 SFPU_OPS = {
     "exp": ("api/compute/eltwise_unary/exp.h", np.exp),
     "recip": ("api/compute/eltwise_unary/recip.h", lambda x: np.float32(1.0) / x),
@@ -564,9 +575,7 @@ SFPU_OPS = {
     "negative": ("api/compute/eltwise_unary/negative.h", np.negative),
     "abs": ("api/compute/compute_kernel_api.h", np.abs),
     "square": ("api/compute/compute_kernel_api.h", np.square),
-    **{f"{name}z": ("api/compute/eltwise_unary/comp.h", (lambda op: lambda x: op(x, 0.0).astype(np.float32))(op))
-       for name, op in (("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal),
-                        ("gt", np.greater), ("ge", np.greater_equal))},
+    **{f"{name}z": (CMP_H, (lambda test: lambda x: test(x, 0.0))(_compare(op))) for name, op in _COMPARISONS},
 }
 
 
@@ -945,18 +954,9 @@ def _elu(x: np.ndarray, slope: np.float32) -> np.ndarray:
     return np.where(x > 0, x, slope * (np.exp(np.minimum(x, 0)) - np.float32(1.0))).astype(np.float32)
 
 
-CMP_H = "api/compute/eltwise_unary/comp.h"
-
-
-def _compare(op):
-    return lambda x, value: op(x, value).astype(np.float32)  # 1.0 where it holds, 0.0 elsewhere
-
-
 PARAM_SFPU_OPS = {
     "elu": ("api/compute/eltwise_unary/elu.h", _elu),
-    **{f"unary_{name}": (CMP_H, _compare(op)) for name, op in (
-        ("eq", np.equal), ("ne", np.not_equal), ("lt", np.less), ("le", np.less_equal), ("gt", np.greater),
-        ("ge", np.greater_equal))},
+    **{f"unary_{name}": (CMP_H, _compare(op)) for name, op in _COMPARISONS},
 }
 
 
@@ -1045,10 +1045,10 @@ def _charge(name: str, cost, sfpu: bool) -> None:
     # The SFPU is one unit shared by the math and pack threads (a semaphore guards it): an SFPU op also waits
     # for the other thread's.
     if sfpu:
-        state = ctx.thread().state
-        timing.wait_until(state.get("sfpu_free_at", 0.0), "SFPU")
+        st = _state()
+        timing.wait_until(st.sfpu_free_at, "SFPU")
         timing.charge(cost(), name)
-        state["sfpu_free_at"] = timing.now()
+        st.sfpu_free_at = timing.now()
     else:
         timing.charge(cost(), name)
 

@@ -163,12 +163,6 @@ def on_packer(fn, *args):
         t.clock, t.packer, t.on_packer = t.packer, t.clock, False
 
 
-def math_clock() -> float:
-    """The math side's clock of the running compute kernel (its only clock in a data movement kernel)."""
-    t = ctx.thread()
-    return t.packer if t.on_packer else t.clock
-
-
 def wait_until(time: float, reason: str) -> None:
     """The running thread cannot go on before modelled `time`; the idle cycles are a stall on `reason`."""
     t = ctx.thread()
