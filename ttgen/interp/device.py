@@ -198,6 +198,7 @@ class NocTransfer:
     src_core: "Core | None" = None  # writes: where the bytes come from
     src_addr: int = 0
     done_at: float = 0.0  # modelled time the transfer completes (timing.py)
+    landed: bool = False  # the bytes are at the destinations; a write's source may still be in use until acked
 
     def into(self, core: "Core", address: int, end: int) -> bool:
         return any(c is core and off < end and address < off + self.size for _, off, c in self.dests)
@@ -208,8 +209,6 @@ class NocTransfer:
     def cores(self) -> list["Core"]:
         touched = [c for _, _, c in self.dests if c is not None]
         return touched + ([self.src_core] if self.src_core is not None else [])
-
-    landed: bool = False  # the bytes are at the destinations; a write's source may still be in use until acked
 
     def land(self) -> None:
         """The bytes arrive at every destination; a write still holds its source until a barrier."""
