@@ -137,7 +137,7 @@ def tile_regs_wait():
     st = _state()
     _phase(st, COMMITTED, WAITED, "tile_regs_wait", "the packer can only wait for DST the math side committed "
                                                     "(missing tile_regs_commit?)")
-    timing.on_packer(timing.wait_until, st.committed_at, "tile_regs_wait")
+    timing.on_packer(timing.wait_until, st.committed_at, "tile_regs_wait", False)
 
 
 @API.function("tile_regs_release", groups=C, header=RH)
@@ -507,7 +507,7 @@ def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
         raise violation("init-mismatch", f"pack_tile to CB {cb.name} ({cb.fmt.name}) but the packer is configured "
                                          f"for {st.pack_format} (missing pack_reconfig_data_format?)")
     if st.committed_at is None:  # acquire_dst: no commit, the packer starts where the math is
-        timing.on_packer(timing.wait_until, timing.now(), "acquire_dst")
+        timing.on_packer(timing.wait_until, timing.now(), "acquire_dst", False)
     position = int(output_tile_index) if out_of_order else cb.packed
     if cb.producer is not ctx.thread() or not 0 <= position < cb.reserved:
         raise violation("cb-protocol", f"pack_tile writes tile {position} of CB {cb.name} outside the "
@@ -1043,10 +1043,10 @@ def _with_cost(fn, name: str, cost, packer: bool, sfpu: bool):
 
 def _charge(name: str, cost, sfpu: bool) -> None:
     # The SFPU is one unit shared by the math and pack threads (a semaphore guards it): an SFPU op also waits
-    # for the other thread's.
+    # for the other thread's (a stall of the math thread; the pack thread's wait is not counted as one).
     if sfpu:
         st = _state()
-        timing.wait_until(st.sfpu_free_at, "SFPU")
+        timing.wait_until(st.sfpu_free_at, "SFPU", not ctx.thread().on_packer)
         timing.charge(cost(), name)
         st.sfpu_free_at = timing.now()
     else:

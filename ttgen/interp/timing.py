@@ -163,13 +163,14 @@ def on_packer(fn, *args):
         t.clock, t.packer, t.on_packer = t.packer, t.clock, False
 
 
-def wait_until(time: float, reason: str) -> None:
-    """The running thread cannot go on before modelled `time`; the idle cycles are a stall on `reason`."""
+def wait_until(time: float, reason: str, stall: bool = True) -> None:
+    """The running thread cannot go on before modelled `time`; the idle cycles are a stall on `reason` (unless
+    `stall` is false: a packer waiting for the math it follows is not held up by anything)."""
     t = ctx.thread()
     if time > t.clock:
         if trace.ACTIVE is not None:
             trace.ACTIVE.wait(t, reason, t.clock, time)
-        if not t.on_packer or reason.startswith("cb_reserve_back"):  # a packer waiting for the math is no stall
+        if stall:
             t.stalls[reason] += time - t.clock
         t.clock = time
         Scheduler.current().advance()
