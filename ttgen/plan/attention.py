@@ -25,31 +25,18 @@ compute kernel how many through a control page.
 from __future__ import annotations
 
 import math
-import struct
 from dataclasses import dataclass
-
-import ml_dtypes
-import numpy as np
 
 from .. import arch
 from ..numerics.formats import FORMATS
 from ..spec import Spec, TensorSpec
 from . import resources as res
-from .common import base_context, kernel_names, numerics, tensor_context
+from .common import base_context, bf16_bits, kernel_names, numerics, tensor_context
 from .model import CBPlan, OutputFile, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "roles", "chunks", "work_split",
                  "multicast"}
 VARIANTS = ("mha", "gqa", "block_sparse", "mla", "nsa")
-
-
-def _fp32_bits(value: float) -> int:
-    return struct.unpack("<I", struct.pack("<f", value))[0]
-
-
-def _bf16_bits(value: float) -> int:
-    """The bfloat16 nearest `value` (ties to even), as its 16 bits."""
-    return int(np.array([value], dtype=ml_dtypes.bfloat16).view(np.uint16)[0])
 
 
 def _kv_share(spec: Spec, variant: str, causal: bool, group: int, num_q_chunks: int, grid) -> int:
@@ -278,7 +265,7 @@ def plan_attention(spec: Spec) -> Plan:
                      "num_kv_chunks": num_kv_chunks, "group": group, "share": share,
                      "dst_tiles": min(sk_t, arch.dst_capacity(spec.schedule.dst_sync, True))},
         "scale": scale,
-        "scale_bf16": f"0x{_bf16_bits(scale):04X}",
+        "scale_bf16": f"0x{bf16_bits(scale):04X}",
         "fp32_dest_acc_en": True,
         "dst_full_sync_en": spec.schedule.dst_sync == "full",
         "mask": (tensor_context(spec, mask_t, by_var["cb_mask_row"], "mask_rows", "mask_cols")

@@ -23,8 +23,8 @@ from .. import arch
 from ..numerics.formats import FORMATS
 from ..spec import Spec
 from . import resources as res
-from .attention import _fp32_bits, check_bhsd, require_fp32_dst
-from .common import base_context, kernel_names, numerics, tensor_context
+from .attention import check_bhsd, require_fp32_dst
+from .common import base_context, fp32_hex, kernel_names, numerics, tensor_context
 from .model import CBPlan, OutputFile, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "roles", "chunks"}
@@ -163,7 +163,7 @@ def plan_attention_backward(spec: Spec) -> Plan:
                      "num_kv_chunks": num_kv_chunks},
         "units": units,
         "scale": scale,
-        "scale_bits": f"0x{_fp32_bits(scale):08X}",
+        "scale_bits": fp32_hex(scale),
         "fp32_dest_acc_en": True,
         "dst_full_sync_en": spec.schedule.dst_sync == "full",
     }

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
+
+import ml_dtypes
+import numpy as np
 
 from ..cpp_keywords import CPP_KEYWORDS
 from ..numerics.formats import HOST_ONLY
@@ -11,6 +15,16 @@ from ..spec import Spec, TensorSpec
 from .model import CBPlan, OutputFile
 
 PROCESSORS = {"riscv_0": "RISCV_0", "riscv_1": "RISCV_1"}
+
+
+def fp32_hex(value: float) -> str:
+    """`value` as a float32, its bits as a C++ literal ("0x3F800000"): how kernels get float constants."""
+    return f"0x{struct.unpack('<I', struct.pack('<f', value))[0]:08X}"
+
+
+def bf16_bits(value: float) -> int:
+    """The bfloat16 nearest `value` (ties to even), as its 16 bits."""
+    return int(np.array([value], dtype=ml_dtypes.bfloat16).view(np.uint16)[0])
 
 
 def kernel_names(spec: Spec) -> dict[str, str]:

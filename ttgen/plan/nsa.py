@@ -22,20 +22,15 @@ gate network's sigmoid outputs). Branch attentions use an exact two-pass softmax
 from __future__ import annotations
 
 import math
-import struct
 
 from .. import arch
 from ..numerics.formats import FORMATS
 from ..spec import Spec
 from . import resources as res
-from .common import base_context, io_files, kernel_names, numerics, tensor_context
+from .common import base_context, fp32_hex, io_files, kernel_names, numerics, tensor_context
 from .model import CBPlan, Plan
 
 BLOCK = 32
-
-
-def _bits(value: float) -> str:
-    return f"0x{struct.unpack('<I', struct.pack('<f', value))[0]:08X}"
 
 
 def plan_nsa(spec: Spec, schedule_keys: set[str]) -> Plan:
@@ -132,7 +127,7 @@ def plan_nsa(spec: Spec, schedule_keys: set[str]) -> Plan:
         "dims": {"B": b, "HKV": hkv, "G": g, "S": s, "D": d, "Dt": dt, "num_blocks": num_blocks,
                  "n_sel": n_sel, "w_blocks": w_blocks},
         "scale": scale,
-        "bits": {"scale": _bits(scale), "num_blocks": _bits(float(num_blocks)), "removed": _bits(-1.0e30)},
+        "bits": {"scale": fp32_hex(scale), "num_blocks": fp32_hex(float(num_blocks)), "removed": fp32_hex(-1.0e30)},
         "fp32_dest_acc_en": True,
         "dst_full_sync_en": spec.schedule.dst_sync == "full",
     }

@@ -9,24 +9,19 @@ rows, row 0 for columns, element [0, 0] for all — and the packer zeroes the re
 
 from __future__ import annotations
 
-import ml_dtypes
 import numpy as np
 
 from .. import arch
 from ..numerics.formats import FORMATS
 from ..spec import Spec
 from . import resources as res
-from .common import base_context, io_files, kernel_names, numerics, tensor_context
+from .common import base_context, bf16_bits, io_files, kernel_names, numerics, tensor_context
 from .cpp_expr import cxx, symbols
 from .model import CBPlan, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "work_split", "roles"}
 POOL = {"sum": "SUM", "mean": "AVG", "max": "MAX"}
 REDUCE_DIM = {"rows": "REDUCE_ROW", "cols": "REDUCE_COL", "all": "REDUCE_SCALAR"}
-
-
-def _bf16_bits(value: float) -> int:
-    return int(np.array([value], dtype=ml_dtypes.bfloat16).view(np.uint16)[0])
 
 
 def plan_reduction(spec: Spec) -> Plan:
@@ -68,7 +63,7 @@ def plan_reduction(spec: Spec) -> Plan:
     out_shape = {"rows": ("M", "constants::TILE_WIDTH"), "cols": ("constants::TILE_HEIGHT", "N"),
                  "all": ("constants::TILE_HEIGHT", "constants::TILE_WIDTH")}[dim]
     names = kernel_names(spec)
-    bits = _bf16_bits(scale)
+    bits = bf16_bits(scale)
     context = base_context(spec, names) | {
         "a": tensor_context(spec, a, cbs[0], "M", "N"),
         "r": tensor_context(spec, r, cbs[2], *out_shape),

@@ -21,22 +21,17 @@ them into uint32.
 
 from __future__ import annotations
 
-import struct
 
 from .. import arch
 from ..numerics.formats import FORMATS
 from ..spec import Spec
 from . import resources as res
-from .common import base_context, io_files, kernel_names, numerics, tensor_context
+from .common import base_context, fp32_hex, io_files, kernel_names, numerics, tensor_context
 from .model import CBPlan, Plan
 
 SCHEDULE_KEYS = {"grid", "dst", "math_fidelity", "roles", "work_split"}
 MAX_COLUMNS = 2048  # column indices stay exact in TF32 source registers (11 significant bits)
 REMOVED = -1.0e30  # added to a selected element so that it never wins again
-
-
-def _bits(value: float) -> str:
-    return f"0x{struct.unpack('<I', struct.pack('<f', value))[0]:08X}"
 
 
 MIN_TOP_P = 0.01
@@ -120,8 +115,8 @@ def plan_topk(spec: Spec) -> Plan:
         "cbs": cbs,
         "grid": grid,
         "dims": {"M": m, "N": n, "K": k, "Nt": nt, "rows": rows},
-        "bits": {"N": _bits(float(n)), "removed": _bits(REMOVED), "inv_temperature": _bits(1.0 / temperature),
-                 "top_p": _bits(top_p), "k": _bits(float(k))},
+        "bits": {"N": fp32_hex(float(n)), "removed": fp32_hex(REMOVED), "inv_temperature": fp32_hex(1.0 / temperature),
+                 "top_p": fp32_hex(top_p), "k": fp32_hex(float(k))},
         "top_p": top_p,
         "temperature": temperature,
         "fp32_dest_acc_en": True,
