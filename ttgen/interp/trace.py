@@ -17,8 +17,8 @@ PROCESSOR_OF_KIND = {"compute": "TRISC0/1 (unpack, math)"}
 @dataclass
 class Recorder:
     events: list = field(default_factory=list)
-    _open: dict = field(default_factory=dict)  # thread id -> [name, start, end] of the span being merged
-    _ids: dict = field(default_factory=dict)  # thread label -> (pid, tid)
+    _open: dict = field(default_factory=dict)  # (thread id, packer) -> [name, start, end, thread, packer]
+    _ids: dict = field(default_factory=dict)  # (thread label, packer) -> (pid, tid)
 
     def _track(self, thread, packer: bool) -> tuple[int, int]:
         key = (thread.label, packer)
@@ -47,17 +47,21 @@ class Recorder:
 
     def wait(self, thread, reason: str, start: float, end: float) -> None:
         self.flush(thread)
-        pid, tid = self._track(thread, thread.on_packer)
-        self.events.append({"ph": "X", "name": f"wait: {reason}", "cat": "wait", "pid": pid, "tid": tid,
-                            "ts": start / 1000.0, "dur": (end - start) / 1000.0})
+        self._span(thread, thread.on_packer, f"wait: {reason}", "wait", start, end)
 
     def flush(self, thread) -> None:
         span = self._open.pop((id(thread), thread.on_packer), None)
         if span is not None:
-            name, start, end, t, packer = span
-            pid, tid = self._track(t, packer)
-            self.events.append({"ph": "X", "name": name, "cat": "work", "pid": pid, "tid": tid,
-                                "ts": start / 1000.0, "dur": (end - start) / 1000.0})
+            self._work_span(span)
+
+    def _work_span(self, span: list) -> None:
+        name, start, end, thread, packer = span
+        self._span(thread, packer, name, "work", start, end)
+
+    def _span(self, thread, packer: bool, name: str, cat: str, start: float, end: float) -> None:
+        pid, tid = self._track(thread, packer)
+        self.events.append({"ph": "X", "name": name, "cat": cat, "pid": pid, "tid": tid, "ts": start / 1000.0,
+                            "dur": (end - start) / 1000.0})
 
     def occupancy(self, core, cb, time: float) -> None:
         self.events.append({"ph": "C", "name": f"{cb.name} pages", "pid": core.y * 100 + core.x, "ts": time / 1000.0,
@@ -65,10 +69,7 @@ class Recorder:
 
     def write(self, path: str | Path) -> None:
         for key in list(self._open):
-            name, start, end, t, packer = self._open.pop(key)
-            pid, tid = self._track(t, packer)
-            self.events.append({"ph": "X", "name": name, "cat": "work", "pid": pid, "tid": tid,
-                                "ts": start / 1000.0, "dur": (end - start) / 1000.0})
+            self._work_span(self._open.pop(key))
         Path(path).write_text(json.dumps({"traceEvents": self.events, "displayTimeUnit": "ns",
                                           "otherData": {"clock": "modelled cycles of a 1 GHz Wormhole: 1 µs = "
                                                                  "1000 cycles"}}))
