@@ -37,6 +37,11 @@ def _masked_scores(meta: dict, q: np.ndarray, k: np.ndarray, inputs: dict) -> np
     return scores
 
 
+def _block_means(x: np.ndarray, block: int) -> np.ndarray:
+    """[..., S, D] -> [..., S / block, D]: the mean of every block of `block` rows (NSA's compressed keys)."""
+    return x.reshape(x.shape[:-2] + (x.shape[-2] // block, block, x.shape[-1])).mean(axis=-2)
+
+
 def _nsa_parts(meta: dict, q: np.ndarray, k: np.ndarray, v: np.ndarray) -> dict:
     """The branches of NSA decode for every group, in float64: block scores, importance, selection, outputs."""
     c = meta["compute"]
@@ -46,7 +51,7 @@ def _nsa_parts(meta: dict, q: np.ndarray, k: np.ndarray, v: np.ndarray) -> dict:
     cmp_scores = scores.reshape(shape).mean(axis=-1)  # block means of the scores = scores of block-mean keys
     p_cmp = np.exp(cmp_scores - cmp_scores.max(axis=-1, keepdims=True))
     p_cmp /= p_cmp.sum(axis=-1, keepdims=True)
-    v_bar = v.reshape(v.shape[:-2] + (v.shape[-2] // block, block, v.shape[-1])).mean(axis=-2)
+    v_bar = _block_means(v, block)
     importance = p_cmp.sum(axis=-2)  # [B, HKV, blocks]: summed over the group's heads
     order = np.argsort(-importance, axis=-1, kind="stable")  # ties to the lower block
     selected = order[..., :n_sel]
@@ -177,7 +182,7 @@ def _nsa_inputs(meta: dict, inputs: dict, rng: np.random.Generator) -> dict:
     block = c["block"]
     # The block-mean keys: the compressed scores are q · k̄ (the mean of a block's scores), so a draw costs a
     # [G, blocks] product rather than the full branches.
-    k_bar = k.reshape(k.shape[:-2] + (k.shape[-2] // block, block, k.shape[-1])).mean(axis=-2)
+    k_bar = _block_means(k, block)
     for group in np.ndindex(*q.shape[:2]):
         for _ in range(MAX_DRAWS):
             cmp_scores = c["scale"] * (q[group].astype(np.float64) @ k_bar[group].T)  # [G, blocks]
