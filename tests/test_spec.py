@@ -107,9 +107,8 @@ def test_cb_depth_per_tensor(tmp_path):
     ("-M + 2 * N", 1536), ("M", 512), ("  N  ", 1024), ("64", 64), ("M * N / (N / 2)", 1024),
 ])
 def test_size_expressions_evaluate(text, value):
-    symbols = {n: sympy.Symbol(n, integer=True, positive=True) for n in "MN"}
-    expr = parse_size_expression(text, symbols)
-    assert expr.subs({symbols["M"]: 512, symbols["N"]: 1024}) == value
+    expr = parse_size_expression(text, "MN")
+    assert expr.value({"M": 512, "N": 1024}) // 1 == value
 
 
 def test_shape_expressions_in_a_spec(tmp_path):
@@ -158,19 +157,24 @@ def test_forbidden_shape_syntax_is_rejected_without_eval(tmp_path, no_eval, shap
 
 def test_parse_size_expression_never_evaluates(tmp_path, no_eval):
     marker = tmp_path / "pwned"
-    symbols = {"M": sympy.Symbol("M", integer=True, positive=True)}
     for text in (f"__import__('os').system('touch {marker}')", f"open('{marker}', 'w')", "M.__class__"):
         with pytest.raises(ValueError, match="only size names"):
-            parse_size_expression(text, symbols)
+            parse_size_expression(text, ["M"])
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("shape, value", [("N - 2048", "-1024"), ("M - M", "0"), ("N / 3", "1024/3"),
-                                          ("N / 0", "zoo"), ("N // 0", "zoo")])
+@pytest.mark.parametrize("shape, value", [("N - 2048", "-1024"), ("M - M", "0"), ("N / 3", "1024/3")])
 def test_shape_that_is_not_a_positive_integer(tmp_path, shape, value):
     path, text = edited(tmp_path, E, ("  B:\n    shape: [M, N]", f"  B:\n    shape: [M, {shape}]"))
     assert_at(spec_error(path), path, line_of(text, f"[M, {shape}]"), "inputs.B.shape[1]",
               f"'{shape}' evaluates to {value}, not a positive integer")
+
+
+@pytest.mark.parametrize("shape", ["N / 0", "N // 0", "M / (N - N)"])
+def test_shape_that_divides_by_zero(tmp_path, shape):
+    path, text = edited(tmp_path, E, ("  B:\n    shape: [M, N]", f"  B:\n    shape: [M, '{shape}']"))
+    assert_at(spec_error(path), path, line_of(text, f"[M, '{shape}']"), "inputs.B.shape[1]",
+              f"'{shape}' divides by zero")
 
 
 @pytest.mark.parametrize("dim, shown", [("1024.0", "1024.0"), ("true", "True"), ("null", "None"), ("[N]", "['N']")])

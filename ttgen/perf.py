@@ -17,7 +17,7 @@ from math import prod
 
 from .interp.runner import RunReport
 from .interp.timing import COSTS, FIDELITY_PHASES
-from .numerics.formats import FORMATS
+from .numerics.dataformat import FORMATS
 
 PEAK_FLOPS_PER_CYCLE = 4096  # one core at LoFi: 2 · 8 · 16 · 16 (GEMM_FLOPS.md)
 DRAM_BYTES_PER_CYCLE = 288.0  # 288 GB/s at 1 GHz

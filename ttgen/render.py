@@ -70,9 +70,10 @@ def render_plan(plan: Plan) -> dict[str, str]:
     """Relative path -> text for every file of the kernel folder (C++ not yet formatted)."""
     env = environment()
     files: dict[str, str] = {}
+    context = plan.template_context()
     for out in plan.files:
         try:
-            files[out.path] = env.get_template(out.template).render(ctx=plan.context)
+            files[out.path] = env.get_template(out.template).render(ctx=context)
         except jinja2.TemplateError as exc:
             line = getattr(exc, "lineno", None)
             name = getattr(exc, "filename", None) or out.template

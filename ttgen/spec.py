@@ -9,16 +9,19 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from fractions import Fraction
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
-import sympy
 
 from .errors import Location, SpecError
 from .paths import SCHEMA_FILE
 from .yaml_source import JsonPath, YamlDocument, format_path, load_yaml
+
+if TYPE_CHECKING:
+    import sympy
 
 
 @dataclass(frozen=True)
@@ -26,12 +29,20 @@ class TensorSpec:
     """One input or output tensor of the kernel."""
 
     name: str
-    shape: tuple[sympy.Expr, ...]  # symbolic, over the size names
+    source: tuple[int | str, ...]  # the shape as written: integers and expressions of size names
     dims: tuple[int, ...]  # the same shape evaluated at the spec's sizes
     dtype: str
     layout: str
     placement: str
     is_output: bool
+    size_names: tuple[str, ...] = ()
+
+    @cached_property
+    def shape(self) -> tuple[sympy.Expr, ...]:
+        """The shape over the size names, for plans that print index arithmetic (sympy loads here, at render
+        time; checking a spec never needs it)."""
+        symbols = size_symbols(self.size_names)
+        return tuple(parse_size_expression(str(d), symbols).symbolic(symbols) for d in self.source)
 
     @property
     def group(self) -> str:
@@ -83,21 +94,27 @@ class Spec:
         return {**self.inputs, **self.outputs}
 
     def symbols(self) -> dict[str, sympy.Symbol]:
-        return {name: sympy.Symbol(name, integer=True, positive=True) for name in self.sizes}
+        return size_symbols(self.sizes)
 
     def size_value(self, dim: int | str, *path: str | int) -> int:
         """A dim written in the spec (an integer or an expression of sizes) as a positive integer; errors point
         at `path`."""
         if isinstance(dim, int):
             return dim
-        symbols = self.symbols()
         try:
-            value = parse_size_expression(dim, symbols).subs({symbols[k]: v for k, v in self.sizes.items()})
+            value = parse_size_expression(dim, self.sizes).value(self.sizes)
         except ValueError as exc:
             raise self.error(str(exc), *path) from None
-        if not value.is_Integer or int(value) < 1:
+        if value.denominator != 1 or value < 1:
             raise self.error(f"{dim!r} evaluates to {value}, not a positive integer", *path)
         return int(value)
+
+
+def size_symbols(names) -> dict[str, sympy.Symbol]:
+    """Size names as sympy symbols (positive integers), the variables of a plan's index arithmetic."""
+    import sympy
+
+    return {name: sympy.Symbol(name, integer=True, positive=True) for name in names}
 
 
 def _is_int(_checker, value: Any) -> bool:
@@ -156,27 +173,22 @@ def _one_of_message(error: jsonschema.ValidationError) -> str:
 _ALLOWED_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv)
 
 
-def parse_size_expression(text: str, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
-    """Parse `'H * W'`-style arithmetic over size names into sympy, without eval.
+@dataclass(frozen=True)
+class SizeExpression:
+    """`'H * W'`-style arithmetic over size names, parsed without eval: integers, size names, + - * / // and
+    parentheses. Evaluated exactly (fractions) to check a spec; turned into sympy only when a plan prints it."""
 
-    Only integers, size names, + - * / // and parentheses are accepted; anything else raises ValueError.
-    """
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        raise ValueError(f"cannot parse {text!r} as arithmetic over size names") from None
+    text: str
+    tree: ast.expr = field(repr=False, compare=False)
 
-    def walk(node: ast.AST) -> sympy.Expr:
-        if isinstance(node, ast.Constant) and type(node.value) is int:
-            return sympy.Integer(node.value)
-        if isinstance(node, ast.Name):
-            if node.id not in symbols:
-                known = ", ".join(sorted(symbols)) or "none"
-                raise ValueError(f"unknown size {node.id!r} (sizes: {known})")
-            return symbols[node.id]
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return -walk(node.operand)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, _ALLOWED_BINOPS):
+    def _walk(self, leaf, floordiv):
+        def walk(node: ast.AST):
+            if isinstance(node, ast.Constant):
+                return leaf(node.value)
+            if isinstance(node, ast.Name):
+                return leaf(node.id)
+            if isinstance(node, ast.UnaryOp):
+                return -walk(node.operand)
             left, right = walk(node.left), walk(node.right)
             if isinstance(node.op, ast.Add):
                 return left + right
@@ -185,39 +197,67 @@ def parse_size_expression(text: str, symbols: dict[str, sympy.Symbol]) -> sympy.
             if isinstance(node.op, ast.Mult):
                 return left * right
             if isinstance(node.op, ast.FloorDiv):
-                return sympy.floor(left / right)
+                return floordiv(left, right)
             return left / right
-        raise ValueError(f"only size names, integers and + - * / are allowed in {text!r}")
 
-    return walk(tree.body)
+        return walk(self.tree)
+
+    def value(self, sizes: dict[str, int]) -> Fraction:
+        """The exact value at `sizes`; ValueError when it divides by zero."""
+        try:
+            return self._walk(lambda v: Fraction(sizes[v] if isinstance(v, str) else v),
+                              lambda a, b: Fraction(a // b))
+        except ZeroDivisionError:
+            raise ValueError(f"{self.text!r} divides by zero") from None
+
+    def symbolic(self, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
+        import sympy
+
+        return self._walk(lambda v: symbols[v] if isinstance(v, str) else sympy.Integer(v),
+                          lambda a, b: sympy.floor(a / b))
 
 
-def _tensor(doc: YamlDocument, group: str, name: str, raw: dict, sizes: dict[str, int],
-            symbols: dict[str, sympy.Symbol]) -> TensorSpec:
-    shape: list[sympy.Expr] = []
+def parse_size_expression(text: str, names) -> SizeExpression:
+    """Parse `text` over the size `names`; anything but integers, names, + - * / // and () raises ValueError."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise ValueError(f"cannot parse {text!r} as arithmetic over size names") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if node.id not in names:
+                known = ", ".join(sorted(names)) or "none"
+                raise ValueError(f"unknown size {node.id!r} (sizes: {known})")
+            continue
+        allowed = ((isinstance(node, ast.Constant) and type(node.value) is int)
+                   or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub))
+                   or (isinstance(node, ast.BinOp) and isinstance(node.op, _ALLOWED_BINOPS))
+                   or isinstance(node, (ast.Load, ast.USub, *_ALLOWED_BINOPS)))  # operator and context nodes
+        if not allowed:
+            raise ValueError(f"only size names, integers and + - * / are allowed in {text!r}")
+    return SizeExpression(text, tree)
+
+
+def _tensor(doc: YamlDocument, group: str, name: str, raw: dict, sizes: dict[str, int]) -> TensorSpec:
     dims: list[int] = []
     for i, dim in enumerate(raw["shape"]):
         where = doc.where((group, name, "shape", i))
-        if isinstance(dim, int):
-            expr = sympy.Integer(dim)
-        else:
-            try:
-                expr = parse_size_expression(dim, symbols)
-            except ValueError as exc:
-                raise SpecError(str(exc), where) from None
-        value = expr.subs({symbols[k]: v for k, v in sizes.items()})
-        if not value.is_Integer or int(value) < 1:
+        try:
+            value = Fraction(dim) if isinstance(dim, int) else parse_size_expression(dim, sizes).value(sizes)
+        except ValueError as exc:
+            raise SpecError(str(exc), where) from None
+        if value.denominator != 1 or value < 1:
             raise SpecError(f"{dim!r} evaluates to {value}, not a positive integer", where)
-        shape.append(expr)
         dims.append(int(value))
     return TensorSpec(
         name=name,
-        shape=tuple(shape),
+        source=tuple(raw["shape"]),
         dims=tuple(dims),
         dtype=raw["dtype"],
         layout=raw.get("layout", "tile"),
         placement=raw.get("placement", "dram"),
         is_output=group == "outputs",
+        size_names=tuple(sizes),
     )
 
 
@@ -256,7 +296,6 @@ def load_spec(path: str | Path) -> Spec:
         raise error
     data = doc.data
     sizes = dict(data["sizes"])
-    symbols = {name: sympy.Symbol(name, integer=True, positive=True) for name in sizes}
     tensors = {}
     for group in ("inputs", "outputs"):
         for name, raw in data[group].items():
@@ -264,7 +303,7 @@ def load_spec(path: str | Path) -> Spec:
                 raise SpecError(f"tensor {name!r} has the same name as a size", doc.where((group, name)))
             if name in tensors:
                 raise SpecError(f"tensor {name!r} is both an input and an output", doc.where((group, name)))
-            tensors[name] = _tensor(doc, group, name, raw, sizes, symbols)
+            tensors[name] = _tensor(doc, group, name, raw, sizes)
     for name in data.get("schedule", {}).get("carry", {}):
         if name not in tensors:
             raise SpecError(f"carry names unknown tensor {name!r}", doc.where(("schedule", "carry", name)))
@@ -289,4 +328,5 @@ def load_spec(path: str | Path) -> Spec:
     )
 
 
-__all__ = ["Spec", "TensorSpec", "Schedule", "load_spec", "parse_size_expression", "format_path"]
+__all__ = ["Spec", "TensorSpec", "Schedule", "SizeExpression", "load_spec", "parse_size_expression", "size_symbols",
+           "format_path"]

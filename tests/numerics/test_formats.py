@@ -13,16 +13,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from ttgen.numerics import (
-    FORMATS,
-    by_metal_name,
-    decode_tile,
-    encode_tile,
-    round_to,
-    tile_to_faces,
-    tilize,
-    untilize,
-)
+from ttgen.numerics.formats import FORMATS, by_metal_name, decode_tile, encode_tile, round_to
+from ttgen.numerics.layout import tile_to_faces, tilize, untilize
 
 ALL_FORMATS = sorted(FORMATS)
 

@@ -7,7 +7,7 @@ independently of the reshape/transpose code under test.
 import numpy as np
 import pytest
 
-from ttgen.numerics import faces_to_tile, tile_to_faces, tilize, untilize
+from ttgen.numerics.layout import faces_to_tile, tile_to_faces, tilize, untilize
 
 
 def _face_order_index(row: int, col: int) -> int:

@@ -60,12 +60,12 @@ it is checked against the source only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import ml_dtypes
 import numpy as np
 
+from .dataformat import EXP_SECTION_BYTES, FORMATS, HOST_ONLY_FORMATS, DataFormat, by_metal_name
 from .layout import FACE_DIM, TILE_DIM, TILE_ELEMS, faces_to_tile, tile_to_faces
 
 __all__ = [
@@ -78,34 +78,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class DataFormat:
-    name: str  # spec name, e.g. "bfloat8_b"
-    metal_name: str  # tt::DataFormat enumerator, e.g. "Bfp8_b"
-    tile_bytes: int  # bytes in one 32x32 tile page
-    is_float: bool
-
-
-_EXP_SECTION_BYTES = TILE_ELEMS // FACE_DIM  # one shared exponent per face row: 64
-
-_ALL = (
-    DataFormat("float32", "Float32", 4 * TILE_ELEMS, True),
-    DataFormat("bfloat16", "Float16_b", 2 * TILE_ELEMS, True),
-    DataFormat("float16", "Float16", 2 * TILE_ELEMS, True),
-    DataFormat("bfloat8_b", "Bfp8_b", _EXP_SECTION_BYTES + TILE_ELEMS, True),
-    DataFormat("bfloat4_b", "Bfp4_b", _EXP_SECTION_BYTES + TILE_ELEMS // 2, True),
-    DataFormat("uint32", "UInt32", 4 * TILE_ELEMS, False),
-    DataFormat("int32", "Int32", 4 * TILE_ELEMS, False),
-    DataFormat("uint16", "UInt16", 2 * TILE_ELEMS, False),
-    DataFormat("uint8", "UInt8", TILE_ELEMS, False),
-)
-
-FORMATS: dict[str, DataFormat] = {f.name: f for f in _ALL}
-
 # Host formats with no Tensix tile format: a spec carries them in one (schedule.carry). e4m3 is the OCP "fn"
 # variant (no infinities, max 448), the format of FP8 training and inference recipes.
-HOST_ONLY = {"float8_e4m3": ml_dtypes.float8_e4m3fn, "float8_e5m2": ml_dtypes.float8_e5m2}
-_BY_METAL = {f.metal_name: f for f in _ALL}
+HOST_ONLY = dict(zip(HOST_ONLY_FORMATS, (ml_dtypes.float8_e4m3fn, ml_dtypes.float8_e5m2)))
 
 # Formats stored as one plain little-endian element per value.
 _ELEMENT_DTYPE = {
@@ -121,14 +96,6 @@ _ELEMENT_DTYPE = {
 _BFP_MAGNITUDE_BITS = {"bfloat8_b": 7, "bfloat4_b": 3}
 
 _BF16_HOST_NAN = np.uint16(0x7FC0)  # what tt-metal's host converter writes for any NaN
-
-
-def by_metal_name(metal_name: str) -> DataFormat:
-    """Look a format up by its ``tt::DataFormat`` enumerator name (e.g. ``"Bfp8_b"``)."""
-    try:
-        return _BY_METAL[metal_name]
-    except KeyError:
-        raise ValueError(f"unknown tt::DataFormat {metal_name!r}; known: {sorted(_BY_METAL)}") from None
 
 
 def _format(fmt: str | DataFormat) -> DataFormat:
@@ -203,13 +170,13 @@ def _bfp_encode_tile(tile: np.ndarray, fmt: DataFormat) -> bytes:
 
 def _bfp_decode_tile(page: np.ndarray, fmt: DataFormat) -> np.ndarray:
     bits = _BFP_MAGNITUDE_BITS[fmt.name]
-    shared = page[:_EXP_SECTION_BYTES]
-    packed = page[_EXP_SECTION_BYTES:]
+    shared = page[:EXP_SECTION_BYTES]
+    packed = page[EXP_SECTION_BYTES:]
     if bits == 3:
         codes = np.stack((packed & 0x0F, packed >> 4), axis=-1)
     else:
         codes = packed
-    codes = codes.reshape(_EXP_SECTION_BYTES, FACE_DIM)
+    codes = codes.reshape(EXP_SECTION_BYTES, FACE_DIM)
     words = _bfp_decode_table(bits)[shared[:, None], codes]
     return faces_to_tile(words.view(np.float32))
 

@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 
 from .. import arch
-from ..numerics.formats import FORMATS
+from ..numerics.dataformat import FORMATS
 from ..spec import Spec, TensorSpec
 from . import resources as res
 from .common import base_context, bf16_bits, kernel_names, numerics, tensor_context

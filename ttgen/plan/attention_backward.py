@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 from .. import arch
-from ..numerics.formats import FORMATS
+from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
 from .attention import check_bhsd, require_fp32_dst

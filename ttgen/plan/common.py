@@ -6,11 +6,8 @@ import struct
 from pathlib import Path
 from typing import Any
 
-import ml_dtypes
-import numpy as np
-
 from ..cpp_keywords import CPP_KEYWORDS
-from ..numerics.formats import HOST_ONLY
+from ..numerics.dataformat import HOST_ONLY_FORMATS
 from ..spec import Spec, TensorSpec
 from .model import CBPlan, OutputFile
 
@@ -24,6 +21,9 @@ def fp32_hex(value: float) -> str:
 
 def bf16_bits(value: float) -> int:
     """The bfloat16 nearest `value` (ties to even), as its 16 bits."""
+    import ml_dtypes  # only plans with float constants pay for it; validating a GEMM does not
+    import numpy as np
+
     return int(np.array([value], dtype=ml_dtypes.bfloat16).view(np.uint16)[0])
 
 
@@ -89,7 +89,7 @@ BLOCK_FLOAT = {"bfloat8_b": 8, "bfloat4_b": 4}  # packed into pages by the host
 
 def tensor_context(spec: Spec, tensor: TensorSpec, cb: CBPlan, rows: str = "rows", cols: str = "cols") -> dict[str, Any]:
     """How one tensor is spelled across the kernel files; `rows`/`cols` name its 2-D extent in the host."""
-    if tensor.dtype not in HOST_TYPES and tensor.dtype not in HOST_ONLY and tensor.dtype not in BLOCK_FLOAT:
+    if tensor.dtype not in (*HOST_TYPES, *HOST_ONLY_FORMATS, *BLOCK_FLOAT):
         raise spec.error(f"host I/O of {tensor.dtype} tensors is not supported yet (use bfloat16 or float32)",
                          tensor.group, tensor.name, "dtype")
     var = tensor.name.lower()

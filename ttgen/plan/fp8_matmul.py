@@ -19,7 +19,7 @@ stays in a Float32 CB between K blocks. Only the last block's sum is packed to t
 from __future__ import annotations
 
 from .. import arch
-from ..numerics.formats import FORMATS, HOST_ONLY
+from ..numerics.dataformat import FORMATS, HOST_ONLY_FORMATS
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, io_files, kernel_names, numerics, tensor_context
@@ -86,7 +86,7 @@ def plan_fp8_matmul(spec: Spec) -> Plan:
                          "compute kernel reads them from", sb.group, sb.name, "shape")
     carry = {}
     for t in (a, b):
-        if t.dtype in HOST_ONLY:
+        if t.dtype in HOST_ONLY_FORMATS:
             if t.name not in spec.schedule.carry:
                 raise spec.error(f"say how {t.dtype} operand {t.name} is carried: schedule.carry.{t.name} = "
                                  f"{' or '.join(CARRIES)}", t.group, t.name, "dtype")

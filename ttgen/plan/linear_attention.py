@@ -16,7 +16,7 @@ Causal: per chunk, O_c = φ(Q_c) S_{<c} + (φ(Q_c) φ(K_c)ᵀ ∘ M) V_c, with M
 from __future__ import annotations
 
 from .. import arch
-from ..numerics.formats import FORMATS
+from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
 from .attention import check_bhsd, require_fp32_dst

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sympy
 
 from .. import arch
-from ..numerics.formats import FORMATS
+from ..numerics.dataformat import FORMATS
 from ..errors import SpecError
 from ..spec import Spec
 from . import resources as res

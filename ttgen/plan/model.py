@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from ..numerics.formats import DataFormat
+from ..numerics.dataformat import DataFormat
 from ..spec import Spec
 
 
@@ -47,3 +47,9 @@ class Plan:
     cbs: list[CBPlan]
     metadata: dict[str, Any]  # kernel.json: what `ttgen run` needs besides the C++ (tensors, math)
     explain: list[str] = field(default_factory=list)
+    # The C++ index arithmetic the templates print (more context keys), built with sympy only when rendering:
+    # checking a spec decides everything else and never loads sympy.
+    cpp: Callable[[], dict[str, Any]] | None = None
+
+    def template_context(self) -> dict[str, Any]:
+        return self.context | (self.cpp() if self.cpp else {})

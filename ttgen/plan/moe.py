@@ -19,7 +19,7 @@ Every (token, slot) is written exactly once by the expert it names, so no two co
 from __future__ import annotations
 
 from .. import arch
-from ..numerics.formats import FORMATS
+from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, kernel_names, numerics, tensor_context

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 from .. import arch
-from ..numerics.formats import FORMATS
+from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, fp32_hex, io_files, kernel_names, numerics, tensor_context

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arch
-from ..numerics.formats import FORMATS
+from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, bf16_bits, io_files, kernel_names, numerics, tensor_context

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy
-
 from .. import arch
-from ..numerics.formats import FORMATS, DataFormat
+from ..numerics.dataformat import FORMATS, DataFormat
 from ..spec import Spec, TensorSpec
 from .model import CBPlan
 
@@ -67,9 +65,9 @@ def tiling(spec: Spec, tensor: TensorSpec) -> Tiling:
 
 def size_error(spec: Spec, tensor: TensorSpec, axis: int, message: str):
     """Point at the size field behind a dimension when it is a plain size name, else at the shape entry."""
-    expr = tensor.shape[axis]
-    if isinstance(expr, sympy.Symbol) and expr.name in spec.sizes:
-        return spec.error(f"{expr.name} = {message}", "sizes", expr.name)
+    written = tensor.source[axis]
+    if isinstance(written, str) and written.strip() in spec.sizes:
+        return spec.error(f"{written.strip()} = {message}", "sizes", written.strip())
     return spec.error(f"dimension {axis} of {tensor.name}: {message}", tensor.group, tensor.name, "shape", axis)
 
 
@@ -103,23 +101,13 @@ class Split:
                 f"{self.group_2_cores} take {self.per_core_2} (uneven split)")
 
 
-_UNITS, _CORES = sympy.symbols("units cores", integer=True, positive=True)
-# split_work_to_cores: the first `units mod cores` cores take one unit more.
-SPLIT_FORMULAS = {
-    "group_1_cores": sympy.Mod(_UNITS, _CORES),
-    "per_core_1": sympy.floor(_UNITS / _CORES) + 1,
-    "per_core_2": sympy.floor(_UNITS / _CORES),
-}
-
-
 def split_work(units: int, grid: tuple[int, int]) -> Split:
+    """split_work_to_cores: the first `units mod cores` cores take one unit more."""
     cores = min(units, grid[0] * grid[1])
-    at = {_UNITS: units, _CORES: cores}
-    extra = int(SPLIT_FORMULAS["group_1_cores"].subs(at))
-    base = int(SPLIT_FORMULAS["per_core_2"].subs(at))
+    base, extra = divmod(units, cores)
     if extra == 0:
         return Split(units, cores, cores, base, 0, 0)
-    return Split(units, cores, extra, int(SPLIT_FORMULAS["per_core_1"].subs(at)), cores - extra, base)
+    return Split(units, cores, extra, base + 1, cores - extra, base)
 
 
 def cb_pages(spec: Spec, tensor: str | None, block: int, streamed: bool = True) -> tuple[int, str]:

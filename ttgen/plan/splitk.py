@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy
 
 from .. import arch
-from ..numerics.formats import FORMATS
+from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, kernel_names, numerics, tensor_context
