@@ -100,7 +100,7 @@ def test_matmul_inner_dimension_mismatch(tmp_path):
 
 def test_matmul_index_expressions_are_printed_from_sympy(tmp_path):
     plan = plan_of(tmp_path, "gemm")
-    assert plan.context["index"] == {"tile_id": "i + start_tile", "out_row": "tile_id / Nt", "out_col": "tile_id % Nt",
+    assert plan.template_context()["index"] == {"tile_id": "i + start_tile", "out_row": "tile_id / Nt", "out_col": "tile_id % Nt",
                                      "a_tile": "Kt * out_row + k", "b_tile": "Nt * k + out_col"}
 
 

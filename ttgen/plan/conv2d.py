@@ -14,13 +14,11 @@ Output pixel tiles are divided over every core of the grid.
 
 from __future__ import annotations
 
-import sympy
 
 from .. import arch
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, kernel_names, numerics, tensor_context
-from .cpp_expr import cxx
 from .model import CBPlan, OutputFile, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "roles", "multicast"}
@@ -81,8 +79,6 @@ def plan_conv2d(spec: Spec) -> Plan:
     l1 = res.check_l1(spec, cbs)
     res.check_dst(spec, 1, "one output tile")
     x_page = c * 2
-    pixel = sympy.Symbol("pixel", integer=True, nonnegative=True)
-    OH, OW = sympy.symbols("OH OW", integer=True, positive=True)
     names = kernel_names(spec) | {"sender_writer": f"kernels/dataflow/writer_{spec.name}_weights_sender.cpp",
                                   "receiver_writer": f"kernels/dataflow/writer_{spec.name}_weights_receiver.cpp"}
     context = base_context(spec, names) | {
@@ -95,8 +91,6 @@ def plan_conv2d(spec: Spec) -> Plan:
         "geometry": {"N": n, "H": h, "W": wd, "C": c, "KH": kh, "KW": kw, "F": f, "OH": oh, "OW": ow,
                      "stride_h": stride[0], "stride_w": stride[1], "pad_h": pad[0], "pad_w": pad[1]},
         "x_page": x_page,
-        "index": {"n": cxx(sympy.floor(pixel / (OH * OW))), "oh": cxx(sympy.Mod(sympy.floor(pixel / OW), OH)),
-                  "ow": cxx(sympy.Mod(pixel, OW))},
         "reader_args": ["H", "W", "C_tiles", "KH", "KW", "stride_h", "stride_w", "pad_h", "pad_w", "OH", "OW",
                         "Kt"],
     }
@@ -118,7 +112,17 @@ def plan_conv2d(spec: Spec) -> Plan:
              OutputFile("conv2d/receiver_writer.cpp.j2", names["receiver_writer"]),
              OutputFile("conv2d/host.cpp.j2", names["host"]),
              OutputFile("common/ttgen_io.hpp.j2", names["io"])]
+    def cpp() -> dict:
+        import sympy
+
+        from .cpp_expr import cxx
+
+        pixel = sympy.Symbol("pixel", integer=True, nonnegative=True)
+        OH, OW = sympy.symbols("OH OW", integer=True, positive=True)
+        return {"index": {"n": cxx(sympy.floor(pixel / (OH * OW))),
+                          "oh": cxx(sympy.Mod(sympy.floor(pixel / OW), OH)), "ow": cxx(sympy.Mod(pixel, OW))}}
+
     metadata = {"pattern": "conv2d", "compute": {"input": x.name, "weights": w.name, "stride": list(stride),
                                                  "padding": list(pad)},
                 "numerics": numerics(spec)}
-    return Plan(spec, "conv2d", files, context, cbs, metadata, explain)
+    return Plan(spec, "conv2d", files, context, cbs, metadata, explain, cpp)

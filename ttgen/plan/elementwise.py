@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy
-
 from .. import expression as ex
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, io_files, kernel_names, numerics, tensor_context
-from .cpp_expr import cxx, symbols
 from .model import CBPlan, Plan
 
 OUTPUT_CB = 16
@@ -109,9 +106,6 @@ def plan_elementwise(spec: Spec) -> Plan:
     l1 = res.check_l1(spec, cbs)
     ops = lower(tree, cb_of, fail)
 
-    start, blk, t = symbols("start_block", "block", "t")
-    rows, cols, tile_hw = symbols("rows", "cols", "TILE_HW")
-    tile_index = block * (start + blk) + t if block > 1 else start + blk
     first = ops[0]
     hw_init = ("binary_op_init_common", (first.cb_a, first.cb_b)) if first.kind == "binary" else \
         ("compute_kernel_hw_startup", (first.cb_a or cbs[0].var,))
@@ -124,15 +118,11 @@ def plan_elementwise(spec: Spec) -> Plan:
         "cbs": cbs,
         "rows": tiling.rows,
         "cols": tiling.cols,
-        "rows_expr": cxx(sympy.Mul(*out.shape[:-1])),
-        "cols_expr": cxx(out.shape[-1]),
-        "num_tiles_expr": cxx(sympy.floor(rows * cols / tile_hw)),
         "block_tiles": block,
         "grid": grid,
         "ops": ops,
         "hoist_init": len(ops) == 1,
         "hw_init": hw_init,
-        "tile_index": cxx(tile_index),
         "compute_includes": _includes(ops),
     }
     explain = [
@@ -143,12 +133,23 @@ def plan_elementwise(spec: Spec) -> Plan:
         *[f"CB c_{cb.index} ({cb.purpose}): {cb.pages} pages x {cb.page_size} B {cb.fmt.metal_name}" for cb in cbs],
         f"L1 per core: {l1} B of {res.arch.L1_USABLE} B usable",
     ]
+    def cpp() -> dict:
+        import sympy
+
+        from .cpp_expr import cxx, symbols
+
+        start, blk, t = symbols("start_block", "block", "t")
+        rows, cols, tile_hw = symbols("rows", "cols", "TILE_HW")
+        tile_index = block * (start + blk) + t if block > 1 else start + blk
+        return {"rows_expr": cxx(sympy.Mul(*out.shape[:-1])), "cols_expr": cxx(out.shape[-1]),
+                "num_tiles_expr": cxx(sympy.floor(rows * cols / tile_hw)), "tile_index": cxx(tile_index)}
+
     metadata = {
         "pattern": "elementwise",
         "compute": {"expression": spec.compute["expression"]},
         "numerics": numerics(spec),
     }
-    return Plan(spec, "elementwise", io_files(names, "elementwise"), context, cbs, metadata, explain)
+    return Plan(spec, "elementwise", io_files(names, "elementwise"), context, cbs, metadata, explain, cpp)
 
 
 def _includes(ops: list[Op]) -> list[str]:

@@ -14,7 +14,6 @@ from .. import expression as ex
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, io_files, kernel_names, numerics, tensor_context
-from .cpp_expr import cxx, symbols
 from .model import CBPlan, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "work_split", "roles"}
@@ -61,8 +60,6 @@ def plan_gemv(spec: Spec) -> Plan:
         CBPlan(16, "cb_y", fy, res.cb_pages(spec, y.name, 1)[0], f"column tiles of {y.name}"),
     ]
     l1 = res.check_l1(spec, cbs)
-    start, i, k, Kt = symbols("start_row", "i", "k", "Kt")
-    row = symbols("row")[0]
     names = kernel_names(spec)
     context = base_context(spec, names) | {
         "a": tensor_context(spec, a, cbs[0], "M", "K"),
@@ -71,9 +68,6 @@ def plan_gemv(spec: Spec) -> Plan:
         "cbs": cbs,
         "grid": grid,
         "layout": layout,
-        "M": cxx(a.shape[0]),
-        "K": cxx(a.shape[1]),
-        "index": {"row": cxx(start + i), "a_tile": cxx(row * Kt + k)},
     }
     explain = [
         f"{y.name}[{y.dims[0]}] = {a.name}[{a.dims[0]}x{a.dims[1]}] @ {x.name}[{x.dims[0]}]: Mt={mt} row tiles, Kt={kt}",
@@ -85,6 +79,13 @@ def plan_gemv(spec: Spec) -> Plan:
         *[f"CB c_{cb.index} ({cb.purpose}): {cb.pages} pages x {cb.page_size} B {cb.fmt.metal_name}" for cb in cbs],
         f"L1 per core: {l1} B of {arch.L1_USABLE} B usable",
     ]
+    def cpp() -> dict:
+        from .cpp_expr import cxx, symbols
+
+        start, i, k, Kt, row = symbols("start_row", "i", "k", "Kt", "row")
+        return {"M": cxx(a.shape[0]), "K": cxx(a.shape[1]),
+                "index": {"row": cxx(start + i), "a_tile": cxx(row * Kt + k)}}
+
     metadata = {"pattern": "gemv", "compute": {"expression": text, "vector_layout": layout},
                 "numerics": numerics(spec)}
-    return Plan(spec, "gemv", io_files(names, "gemv"), context, cbs, metadata, explain)
+    return Plan(spec, "gemv", io_files(names, "gemv"), context, cbs, metadata, explain, cpp)

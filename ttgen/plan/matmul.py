@@ -7,15 +7,12 @@ products with matmul_tiles in one DST tile, then packs it. This is the plan of t
 
 from __future__ import annotations
 
-import sympy
-
 from dataclasses import dataclass
 
 from .. import expression as ex
 from ..spec import Spec, TensorSpec
 from . import resources as res
 from .common import base_context, io_files, kernel_names, numerics, tensor_context
-from .cpp_expr import cxx, symbols
 from .model import CBPlan, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "work_split", "roles"}
@@ -109,13 +106,6 @@ def plan_matmul(spec: Spec) -> Plan:
     ]
     l1 = res.check_l1(spec, cbs)
 
-    # Index arithmetic, as printed into the reader (C is row-major over tiles: tile_id = row * Nt + col).
-    tile_id, start, i, k, Kt, Nt, TH, TW = symbols("tile_id", "start_tile", "i", "k", "Kt", "Nt",
-                                                   "TILE_HEIGHT", "TILE_WIDTH")
-    out_row, out_col = sympy.floor(tile_id / Nt), sympy.Mod(tile_id, Nt)
-    row, col = symbols("out_row", "out_col")
-    M, K = a.shape
-    N = b.shape[1]
     names = kernel_names(spec)
     context = base_context(spec, names) | {
         "a": tensor_context(spec, a, cbs[0], "M", "K"),
@@ -123,16 +113,6 @@ def plan_matmul(spec: Spec) -> Plan:
         "c": tensor_context(spec, c, cbs[2], "M", "N"),
         "cbs": cbs,
         "grid": grid,
-        "dims": {"M": cxx(M), "N": cxx(N), "K": cxx(K)},
-        "tiles": {"Mt": cxx(sympy.floor(sympy.Symbol("M") / TH)), "Kt": cxx(sympy.floor(sympy.Symbol("K") / TW)),
-                  "Nt": cxx(sympy.floor(sympy.Symbol("N") / TW))},
-        "index": {
-            "tile_id": cxx(start + i),
-            "out_row": cxx(out_row),
-            "out_col": cxx(out_col),
-            "a_tile": cxx(row * Kt + k),
-            "b_tile": cxx(k * Nt + col),
-        },
     }
     explain = [
         f"C[{c.dims[0]}x{c.dims[1]}] = A[{a.dims[0]}x{a.dims[1]}] @ B[{b.dims[0]}x{b.dims[1]}]: "
@@ -143,6 +123,23 @@ def plan_matmul(spec: Spec) -> Plan:
         *[f"CB c_{cb.index} ({cb.purpose}): {cb.pages} pages x {cb.page_size} B {cb.fmt.metal_name}" for cb in cbs],
         f"L1 per core: {l1} B of {res.arch.L1_USABLE} B usable",
     ]
+    def cpp() -> dict:
+        import sympy
+
+        from .cpp_expr import cxx, symbols
+
+        # Index arithmetic, as printed into the reader (C is row-major over tiles: tile_id = row * Nt + col).
+        tile_id, start, i, k, Kt, Nt, TH, TW = symbols("tile_id", "start_tile", "i", "k", "Kt", "Nt",
+                                                       "TILE_HEIGHT", "TILE_WIDTH")
+        row, col = symbols("out_row", "out_col")
+        M, K, N = (sympy.Symbol(n) for n in "MKN")
+        return {
+            "dims": {"M": cxx(a.shape[0]), "N": cxx(b.shape[1]), "K": cxx(a.shape[1])},
+            "tiles": {"Mt": cxx(sympy.floor(M / TH)), "Kt": cxx(sympy.floor(K / TW)), "Nt": cxx(sympy.floor(N / TW))},
+            "index": {"tile_id": cxx(start + i), "out_row": cxx(sympy.floor(tile_id / Nt)),
+                      "out_col": cxx(sympy.Mod(tile_id, Nt)), "a_tile": cxx(row * Kt + k), "b_tile": cxx(k * Nt + col)},
+        }
+
     metadata = {"pattern": "matmul", "compute": {"expression": spec.compute["expression"]},
                 "numerics": numerics(spec)}
-    return Plan(spec, "matmul", io_files(names, "matmul"), context, cbs, metadata, explain)
+    return Plan(spec, "matmul", io_files(names, "matmul"), context, cbs, metadata, explain, cpp)

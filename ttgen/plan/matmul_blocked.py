@@ -11,7 +11,6 @@ bmm_large_block_zm. CB depths marked `auto` double-buffer the streamed operands 
 
 from __future__ import annotations
 
-import sympy
 
 from .. import arch
 from ..numerics.dataformat import FORMATS
@@ -19,7 +18,6 @@ from ..errors import SpecError
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, io_files, kernel_names, numerics, tensor_context
-from .cpp_expr import cxx, symbols
 from .matmul import matmul_shape
 from .model import CBPlan, Plan
 
@@ -107,16 +105,6 @@ def plan_matmul_blocked(spec: Spec) -> Plan:
         l1 = res.check_l1(spec, cbs)
         explain_depth.append(f"cb_depth auto: double buffering does not fit in L1; single-buffered {', '.join(auto)}")
 
-    # Index arithmetic printed into the kernels.
-    blk, Kt, Nt, bn, h, w, kb, sh, sw = symbols("block", "Kt", "Nt", "blocks_n", "h", "w", "kb", "sb_h", "sb_w")
-    block_row, block_col = symbols("block_row", "block_col")
-    index = {
-        "block_row": cxx(sympy.floor(blk / bn)),
-        "block_col": cxx(sympy.Mod(blk, bn)),
-        "a_tile": cxx((block_row * pcm + h) * Kt + kb * bw + w),
-        "b_tile": cxx((kb * bw + h) * Nt + block_col * pcn + w),
-        "c_tile": cxx((block_row * pcm + sh * sbh + h) * Nt + block_col * pcn + sw * sbw + w),
-    }
     geometry = {
         "per_core_m": pcm, "per_core_n": pcn, "in0_block_w": bw, "num_k_blocks": num_k_blocks,
         "out_subblock_h": sbh, "out_subblock_w": sbw, "in0_num_subblocks": pcm // sbh,
@@ -141,8 +129,6 @@ def plan_matmul_blocked(spec: Spec) -> Plan:
                          "out_subblock_w", "per_core_n", "num_k_blocks"],
         "reader_args": ["Kt", "Nt", "per_core_m", "per_core_n", "in0_block_w", "num_k_blocks", "blocks_n"],
         "writer_args": ["Nt", "per_core_m", "per_core_n", "out_subblock_h", "out_subblock_w", "blocks_n"],
-        "index": index,
-        "dims": {"M": cxx(a.shape[0]), "N": cxx(b.shape[1]), "K": cxx(a.shape[1])},
         "tiles": {"Mt": "M / constants::TILE_HEIGHT", "Kt": "K / constants::TILE_WIDTH",
                   "Nt": "N / constants::TILE_WIDTH"},
     }
@@ -161,6 +147,23 @@ def plan_matmul_blocked(spec: Spec) -> Plan:
         *[f"CB c_{cb.index} ({cb.purpose}): {cb.pages} pages x {cb.page_size} B {cb.fmt.metal_name}" for cb in cbs],
         f"L1 per core: {l1} B of {arch.L1_USABLE} B usable",
     ]
+    def cpp() -> dict:
+        import sympy
+
+        from .cpp_expr import cxx, symbols
+
+        # Index arithmetic printed into the kernels.
+        blk, Kt, Nt, bn, h, w, kb, sh, sw = symbols("block", "Kt", "Nt", "blocks_n", "h", "w", "kb", "sb_h", "sb_w")
+        block_row, block_col = symbols("block_row", "block_col")
+        index = {
+            "block_row": cxx(sympy.floor(blk / bn)),
+            "block_col": cxx(sympy.Mod(blk, bn)),
+            "a_tile": cxx((block_row * pcm + h) * Kt + kb * bw + w),
+            "b_tile": cxx((kb * bw + h) * Nt + block_col * pcn + w),
+            "c_tile": cxx((block_row * pcm + sh * sbh + h) * Nt + block_col * pcn + sw * sbw + w),
+        }
+        return {"index": index, "dims": {"M": cxx(a.shape[0]), "N": cxx(b.shape[1]), "K": cxx(a.shape[1])}}
+
     metadata = {"pattern": "matmul", "compute": {"expression": spec.compute["expression"]},
                 "numerics": numerics(spec)}
-    return Plan(spec, "matmul_blocked", io_files(names, "matmul_blocked"), context, cbs, metadata, explain)
+    return Plan(spec, "matmul_blocked", io_files(names, "matmul_blocked"), context, cbs, metadata, explain, cpp)

@@ -16,7 +16,6 @@ from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, bf16_bits, io_files, kernel_names, numerics, tensor_context
-from .cpp_expr import cxx, symbols
 from .model import CBPlan, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "work_split", "roles"}
@@ -58,8 +57,6 @@ def plan_reduction(spec: Spec) -> Plan:
         CBPlan(16, "cb_out", fr, res.cb_pages(spec, r.name, 1)[0], f"tiles of {r.name}"),
     ]
     l1 = res.check_l1(spec, cbs)
-    unit, t, Wt = symbols("unit", "t", "Wt")
-    tile_of = {"rows": unit * Wt + t, "cols": t * Wt + unit, "all": t}[dim]
     out_shape = {"rows": ("M", "constants::TILE_WIDTH"), "cols": ("constants::TILE_HEIGHT", "N"),
                  "all": ("constants::TILE_HEIGHT", "constants::TILE_WIDTH")}[dim]
     names = kernel_names(spec)
@@ -78,9 +75,6 @@ def plan_reduction(spec: Spec) -> Plan:
         "scale": f"{scale:g}",
         "tiles_per_unit": {"rows": "Wt", "cols": "Ht", "all": "Ht * Wt"}[dim],
         "num_units": {"rows": "Ht", "cols": "Wt", "all": "1"}[dim],
-        "M": cxx(a.shape[0]),
-        "N": cxx(a.shape[1]),
-        "index": {"tile": cxx(tile_of), "unit": cxx(symbols("start_unit")[0] + symbols("i")[0])},
     }
     where = {"rows": "column 0 of each output tile", "cols": "row 0 of each output tile",
              "all": "element [0, 0] of the output tile"}[dim]
@@ -94,5 +88,13 @@ def plan_reduction(spec: Spec) -> Plan:
         *[f"CB c_{cb.index} ({cb.purpose}): {cb.pages} pages x {cb.page_size} B {cb.fmt.metal_name}" for cb in cbs],
         f"L1 per core: {l1} B of {arch.L1_USABLE} B usable",
     ]
+    def cpp() -> dict:
+        from .cpp_expr import cxx, symbols
+
+        unit, t, Wt, start, i = symbols("unit", "t", "Wt", "start_unit", "i")
+        tile_of = {"rows": unit * Wt + t, "cols": t * Wt + unit, "all": t}[dim]
+        return {"M": cxx(a.shape[0]), "N": cxx(a.shape[1]),
+                "index": {"tile": cxx(tile_of), "unit": cxx(start + i)}}
+
     metadata = {"pattern": "reduction", "compute": {"op": op, "dim": dim}, "numerics": numerics(spec)}
-    return Plan(spec, "reduction", io_files(names, "reduction"), context, cbs, metadata, explain)
+    return Plan(spec, "reduction", io_files(names, "reduction"), context, cbs, metadata, explain, cpp)

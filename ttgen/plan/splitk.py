@@ -14,14 +14,12 @@ Two reductions, chosen by `schedule.split_k.reduction`:
 
 from __future__ import annotations
 
-import sympy
 
 from .. import arch
 from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, kernel_names, numerics, tensor_context
-from .cpp_expr import cxx, symbols
 from .matmul import matmul_shape
 from .model import CBPlan, OutputFile, Plan
 
@@ -65,25 +63,33 @@ def plan_splitk(spec: Spec) -> Plan:
     out_tiles = mt * nt
     names = _paths(spec, reduction)
 
-    unit, t, s, i, kk, Kt, Nt, MtNt, S = symbols("unit", "tile", "slice", "i", "kk", "Kt", "Nt", "MtNt", "S")
-    row, col, k = symbols("out_row", "out_col", "k")
-    index = {
-        "unit": cxx(symbols("start_unit")[0] + i),
-        "tile_of_unit": cxx(sympy.Mod(unit, MtNt)),
-        "slice_of_unit": cxx(sympy.floor(unit / MtNt)),
-        "out_row": cxx(sympy.floor(t / Nt)),
-        "out_col": cxx(sympy.Mod(t, Nt)),
-        "k": cxx(s * symbols("slice_tiles")[0] + kk),
-        "a_tile": cxx(row * Kt + k),
-        "b_tile": cxx(k * Nt + col),
-        "partial_page": cxx(s * MtNt + t),
-        "tile": cxx(symbols("start_tile")[0] + i),
-    }
+
+    def cpp() -> dict:
+        import sympy
+
+        from .cpp_expr import cxx, symbols
+
+        unit, t, s, i, kk, Kt, Nt, MtNt = symbols("unit", "tile", "slice", "i", "kk", "Kt", "Nt", "MtNt")
+        row, col, k, start_unit, start_tile = symbols("out_row", "out_col", "k", "start_unit", "start_tile")
+        slice_tiles_, num_senders = symbols("slice_tiles", "num_senders")
+        index = {
+            "unit": cxx(start_unit + i),
+            "tile_of_unit": cxx(sympy.Mod(unit, MtNt)),
+            "slice_of_unit": cxx(sympy.floor(unit / MtNt)),
+            "out_row": cxx(sympy.floor(t / Nt)),
+            "out_col": cxx(sympy.Mod(t, Nt)),
+            "k": cxx(s * slice_tiles_ + kk),
+            "a_tile": cxx(row * Kt + k),
+            "b_tile": cxx(k * Nt + col),
+            "partial_page": cxx(s * MtNt + t),
+            "tile": cxx(start_tile + i),
+        }
+        return {"index": index, "dims": {"M": cxx(a.shape[0]), "N": cxx(b.shape[1]), "K": cxx(a.shape[1])},
+                "slot": cxx(sympy.Mod(i, 2) * num_senders + s - 1)}
     explain = [f"C[{c.dims[0]}x{c.dims[1]}] = A @ B: Mt={mt}, Nt={nt}, Kt={kt}; K split into {factor} slices of "
                f"{slice_tiles} tiles"]
-    common = {"a": None, "grid": grid, "factor": factor, "slice_tiles": slice_tiles, "index": index,
-              "reduction": reduction, "partial_dtype": partial_fmt.name,
-              "dims": {"M": cxx(a.shape[0]), "N": cxx(b.shape[1]), "K": cxx(a.shape[1])}}
+    common = {"a": None, "grid": grid, "factor": factor, "slice_tiles": slice_tiles, "reduction": reduction,
+              "partial_dtype": partial_fmt.name}
 
     if reduction == "two_programs":
         split_1 = res.split_work(factor * out_tiles, grid)
@@ -153,7 +159,6 @@ def plan_splitk(spec: Spec) -> Plan:
             "b": tensor_context(spec, b, cbs[1], "K", "N"),
             "c": tensor_context(spec, c, cbs[2], "M", "N"),
             "cbs": cbs, "groups": groups,
-            "slot": cxx(sympy.Mod(i, 2) * symbols("num_senders")[0] + symbols("slice")[0] - 1),
         }
         explain += [
             f"grid {grid[0]}x{grid[1]}: row g shares output tiles, core (s, g) computes K slice s; "
@@ -173,4 +178,4 @@ def plan_splitk(spec: Spec) -> Plan:
         cbs_1 = cbs
     metadata = {"pattern": "matmul", "compute": {"expression": spec.compute["expression"]},
                 "numerics": numerics(spec)}
-    return Plan(spec, "splitk", files, context, cbs_1 if reduction == "two_programs" else cbs, metadata, explain)
+    return Plan(spec, "splitk", files, context, cbs_1 if reduction == "two_programs" else cbs, metadata, explain, cpp)
