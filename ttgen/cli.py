@@ -13,16 +13,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
 from .errors import TtgenError
+from .progress import console, each_spec
 
 OK, FAILED, USAGE = 0, 1, 2
 
 
-def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=max(100, Console().width))
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def warn(line: str) -> None:
+    """Errors and diagnostics: one `file:line: ...` line each, on stderr."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def spec_files(args: list[str]) -> list[Path]:
@@ -50,44 +53,48 @@ def _plan(path: Path):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    err = _console(stderr=True)
     failures = 0
     for path in spec_files(args.specs):
         try:
             _plan(path)
         except TtgenError as exc:
-            err.print(str(exc), markup=False)
+            warn(str(exc))
             failures += 1
         else:
             if not args.quiet:
-                _console().print(f"{path}: ok", markup=False)
+                say(f"{path}: ok")
     return FAILED if failures else OK
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from .render import render_plan, write_folders
 
-    out, err = _console(), _console(stderr=True)
     failures = 0
-    plans, folders = [], []
-    for path in spec_files(args.specs):
-        try:
-            plan = _plan(path)
-            files = render_plan(plan)
-        except TtgenError as exc:
-            err.print(str(exc), markup=False)
-            failures += 1
-            continue
-        plans.append((path, plan))
-        folders.append((Path(args.output) / plan.spec.name, files))
-    # Every spec that rendered is written, all in one formatting pass; a spec that failed writes nothing.
-    write_folders(folders)
-    for (path, plan), (folder, _) in zip(plans, folders):
+    plans = []
+
+    def rendered():
+        nonlocal failures
+        for path in spec_files(args.specs):
+            try:
+                plan = _plan(path)
+                files = render_plan(plan)
+            except TtgenError as exc:
+                warn(str(exc))
+                failures += 1
+                continue
+            folder = Path(args.output) / plan.spec.name
+            plans.append((path, plan, folder))
+            yield folder, files
+
+    # Every spec that rendered is written (each formatted while the next renders); a spec that failed writes
+    # nothing.
+    write_folders(rendered())
+    for path, plan, folder in plans:
         if not args.quiet:
-            out.print(f"{path} -> {folder}/", markup=False)
+            say(f"{path} -> {folder}/")
         if args.explain:
             for line in plan.explain:
-                out.print(f"    {line}", markup=False)
+                say(f"    {line}")
     return FAILED if failures else OK
 
 
@@ -121,19 +128,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if headers:
         diagnostics = _compile_check(Path(args.folder), headers)
         for d in diagnostics:
-            _console(stderr=True).print(str(d), markup=False)
+            warn(str(d))
         if _compile_errors(diagnostics):
-            _console(stderr=True).print(f"{Path(args.folder).name}: FAILED (g++)", markup=False)
+            warn(f"{Path(args.folder).name}: FAILED (g++)")
             return FAILED
     report, seconds = _run_one(Path(args.folder), args)
-    console = _console() if report.ok else _console(stderr=True)
     for line in describe(report):
-        console.print(line, markup=False)
+        (say if report.ok else warn)(line)
     if report.ok:
-        _console().print(f"{report.kernel}: passed ({report.programs} program(s), {report.steps} loop iterations, "
-                         f"{seconds:.2f} s)", markup=False)
+        say(f"{report.kernel}: passed ({report.programs} program(s), {report.steps} loop iterations, "
+            f"{seconds:.2f} s)")
     else:
-        _console(stderr=True).print(f"{report.kernel}: FAILED", markup=False)
+        warn(f"{report.kernel}: FAILED")
     return OK if report.ok else FAILED
 
 
@@ -166,6 +172,8 @@ def _compile_errors(found: list[TtgenError]) -> list[TtgenError]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .interp.runner import describe
+    from rich.table import Table
+
     from .render import render_to
 
     headers = _compile_headers(args)
@@ -173,14 +181,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     columns = ["kernel", "render", *(["g++"] if headers else []), "run", "max error / tolerance", "seconds"]
     for column in columns:
         table.add_column(column)
-    err = _console(stderr=True)
     failures = 0
     with tempfile.TemporaryDirectory(prefix="ttgen-check-") as tmp:
-        for path in spec_files(args.specs):
+        for path in each_spec(spec_files(args.specs), "checking"):
             try:
                 folder = render_to(_plan(path), Path(tmp))
             except TtgenError as exc:
-                err.print(str(exc), markup=False)
+                warn(str(exc))
                 table.add_row(path.stem, "error", *(["-"] if headers else []), "-", "-", "-")
                 failures += 1
                 continue
@@ -188,50 +195,51 @@ def cmd_check(args: argparse.Namespace) -> int:
             if headers:
                 diagnostics = _compile_check(folder, headers)
                 for d in diagnostics:
-                    err.print(str(d), markup=False)
+                    warn(str(d))
                 found = _compile_errors(diagnostics)
                 failures += bool(found)
                 compiled = [f"{len(found)} error(s)" if found else "ok" if not diagnostics else "partly"]
             try:
                 report, seconds = _run_one(folder, args)
             except TtgenError as exc:
-                err.print(str(exc), markup=False)
+                warn(str(exc))
                 table.add_row(path.stem, "ok", *compiled, "error", "-", "-")
                 failures += 1
                 continue
             if not report.ok:
                 failures += 1
                 for line in describe(report):
-                    err.print(line, markup=False)
+                    warn(line)
             ratio = max((c.max_bound_ratio for c in report.comparisons), default=None)
             table.add_row(path.stem, "ok", *compiled, "passed" if report.ok else report.summary(),
                           "-" if ratio is None else f"{100 * ratio:.0f}%", f"{seconds:.2f}")
-    _console().print(table)
+    console().print(table)
     return FAILED if failures else OK
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from .interp.runner import describe, read_metadata
+    from rich.table import Table
+
     from .perf import analyse
     from .render import render_to
 
     table = Table(title="ttgen bench (modelled Wormhole n150 time)")
     for column in ("kernel", "cycles", "µs", "achieved", "bound", "% of roofline", "core util", "bottleneck"):
         table.add_column(column, justify="left" if column in ("kernel", "bottleneck") else "right")
-    err = _console(stderr=True)
     results, failures = [], 0
     with tempfile.TemporaryDirectory(prefix="ttgen-bench-") as tmp:
-        for path in spec_files(args.specs):
+        for path in each_spec(spec_files(args.specs), "benchmarking"):
             try:
                 folder = render_to(_plan(path), Path(tmp))
                 report, _ = _run_one(folder, args, timed=True)
             except TtgenError as exc:
-                err.print(str(exc), markup=False)
+                warn(str(exc))
                 failures += 1
                 continue
             if not report.ok:
                 for line in describe(report):
-                    err.print(line, markup=False)
+                    warn(line)
                 failures += 1
                 continue
             perf = analyse(report, read_metadata(folder))
@@ -240,12 +248,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
                     f"{perf.bytes / perf.seconds / 1e9:.0f} GB/s")
             table.add_row(path.stem, f"{perf.cycles:.0f}", f"{perf.seconds * 1e6:.1f}", rate, perf.bound,
                           f"{100 * perf.of_roofline:.0f}%", f"{100 * perf.utilisation:.0f}%", perf.bottleneck)
-    Console(highlight=False, soft_wrap=True, width=max(180, Console().width)).print(table)
+    console(width=180).print(table)
     if args.plot and results:
         from .perf import plot_roofline
 
         plot_roofline(results, args.plot)
-        _console().print(f"roofline plot: {args.plot}", markup=False)
+        say(f"roofline plot: {args.plot}")
     return FAILED if failures else OK
 
 
@@ -305,15 +313,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.fn(args)
     except TtgenError as exc:
-        _console(stderr=True).print(str(exc), markup=False)
+        warn(str(exc))
         return FAILED
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug in ttgen itself: one line, no traceback unless asked
         if os.environ.get("TTGEN_DEBUG"):
             raise
-        _console(stderr=True).print(f"internal error: {type(exc).__name__}: {exc} (set TTGEN_DEBUG=1 for the "
-                                    "traceback)", markup=False)
+        warn(f"internal error: {type(exc).__name__}: {exc} (set TTGEN_DEBUG=1 for the traceback)")
         return FAILED
 
 

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Union
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads only when an expression is evaluated: planning never does
+    import numpy as np
 
 BINARY_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul"}
-UNARY_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "exp": np.exp,
-    "relu": lambda x: np.maximum(x, 0.0),
-    "neg": np.negative,
-    "abs": np.abs,
-    "square": np.square,
-}
+UNARY_FUNCTIONS = ("exp", "relu", "neg", "abs", "square")
 
 
 @dataclass(frozen=True)
@@ -92,14 +87,13 @@ def operands(node: Node) -> list[str]:
     return seen
 
 
-_NUMPY_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "matmul": np.matmul}
-
-
 # Every intermediate below is a fresh array owned by the caller, so elementwise steps write into their left
 # operand where the shapes allow: on whole tensors, allocating (and first touching) the results costs more than
 # the arithmetic.
 
 def _into_left(ufunc, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     if left.shape == np.broadcast_shapes(left.shape, right.shape):
         return ufunc(left, right, out=left)
     return ufunc(left, right)
@@ -107,18 +101,25 @@ def _into_left(ufunc, left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 def evaluate(node: Node, values: dict[str, np.ndarray]) -> np.ndarray:
     """Evaluate in float64 (the reference's exact math)."""
+    import numpy as np
+
     if isinstance(node, Operand):
         return values[node.name].astype(np.float64)
     if isinstance(node, Binary):
         left, right = evaluate(node.left, values), evaluate(node.right, values)
         if node.op == "matmul":
             return left @ right
-        return _into_left(_NUMPY_BINARY[node.op], left, right)
-    return UNARY_FUNCTIONS[node.fn](evaluate(node.arg, values))
+        return _into_left({"add": np.add, "sub": np.subtract, "mul": np.multiply}[node.op], left, right)
+    arg = evaluate(node.arg, values)
+    if node.fn == "relu":
+        return np.maximum(arg, 0.0)
+    return {"exp": np.exp, "neg": np.negative, "abs": np.abs, "square": np.square}[node.fn](arg)
 
 
 def magnitude(node: Node, values: dict[str, np.ndarray]) -> np.ndarray:
     """An elementwise bound on the size of every intermediate: evaluate with |x| and + for every op."""
+    import numpy as np
+
     if isinstance(node, Operand):
         operand = values[node.name].astype(np.float64)
         return np.abs(operand, out=operand)

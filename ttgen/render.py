@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -102,14 +103,37 @@ def format_cpp(folder: Path, paths: list[str]) -> None:
 
 
 def format_cpp_files(paths: list[Path]) -> None:
-    """Format C++ files in place with the project style, in one clang-format process."""
-    cpp = [str(p) for p in paths if str(p).endswith((".cpp", ".hpp", ".h"))]
-    if not cpp:
-        return
-    result = subprocess.run([_clang_format(), f"--style=file:{CLANG_FORMAT_STYLE}", "-i", *cpp],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RenderError(f"clang-format failed: {result.stderr.strip()[:500]}")
+    """Format C++ files in place with the project style."""
+    formatter = _Formatter()
+    formatter.submit(paths)
+    formatter.wait()
+
+
+class _Formatter:
+    """clang-format runs started as soon as their files are on disk: they format one folder while Python
+    renders the next (formatting is most of a render's time once the imports are done)."""
+
+    def __init__(self) -> None:
+        self.running: list[subprocess.Popen] = []
+
+    def submit(self, paths: list[Path]) -> None:
+        cpp = [str(p) for p in paths if str(p).endswith((".cpp", ".hpp", ".h"))]
+        if cpp:
+            self.running.append(subprocess.Popen([_clang_format(), f"--style=file:{CLANG_FORMAT_STYLE}", "-i", *cpp],
+                                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+
+    def wait(self) -> None:
+        outcomes = [(proc.communicate()[1], proc.returncode) for proc in self.running]
+        self.running = []
+        errors = [stderr for stderr, code in outcomes if code]
+        if errors:
+            raise RenderError(f"clang-format failed: {errors[0].strip()[:500]}")
+
+    def kill(self) -> None:
+        for proc in self.running:
+            proc.kill()
+            proc.wait()
+        self.running = []
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -137,26 +161,30 @@ def write_folder(destination: Path, files: dict[str, str]) -> None:
     write_folders([(destination, files)])
 
 
-def write_folders(folders: list[tuple[Path, dict[str, str]]]) -> None:
-    """Write each folder, replacing any previous one atomically: the new folder is built beside it (all of them
-    formatted by one clang-format run) and swapped in with one rename, so a render killed at any moment leaves
-    each folder old or new, never a mix (hidden leftovers are swept by the next render)."""
-    stagings: list[Path] = []
+def write_folders(folders: Iterable[tuple[Path, dict[str, str]]]) -> None:
+    """Write each folder, replacing any previous one atomically: the new folder is built beside it (formatted
+    while the next one is produced) and, once all are formatted, each is swapped in with one rename, so a render
+    killed at any moment leaves each folder old or new, never a mix (hidden leftovers are swept by the next
+    render). `folders` may be a generator: a folder it never yields is never touched."""
+    stagings: list[tuple[Path, Path]] = []
+    formatter = _Formatter()
     try:
         for destination, files in folders:
             destination.parent.mkdir(parents=True, exist_ok=True)
             _sweep(destination)
             staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent))
-            stagings.append(staging)
+            stagings.append((staging, destination))
             for rel, text in files.items():
                 path = staging / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
-        format_cpp_files([staging / rel for staging, (_, files) in zip(stagings, folders) for rel in files])
-        for staging, (destination, _) in zip(stagings, folders):
+            formatter.submit([staging / rel for rel in files])
+        formatter.wait()
+        for staging, destination in stagings:
             _swap_in(staging, destination)
     except BaseException:
-        for staging in stagings:
+        formatter.kill()
+        for staging, _ in stagings:
             shutil.rmtree(staging, ignore_errors=True)
         raise
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 
 from .. import arch
-from ..numerics.dataformat import FORMATS
 from ..errors import SpecError
 from ..spec import Spec
 from . import resources as res

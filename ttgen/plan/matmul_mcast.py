@@ -64,7 +64,6 @@ def plan_matmul_mcast(spec: Spec) -> Plan:
         sbh, sbw = _subblock(pcm, pcn, capacity)
     dst_accumulate = sbh == pcm and sbw == pcn
     fa, fb, fc = (res.tile_format(spec, t) for t in (a, b, c))
-    from ..numerics.dataformat import FORMATS
 
     partial_fmt = res.partials_format(spec, fc)
     depth = res.cb_pages(spec, a.name, 1)[0]

@@ -9,7 +9,7 @@ rows, row 0 for columns, element [0, 0] for all — and the packer zeroes the re
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from .. import arch
 from ..numerics.dataformat import FORMATS
@@ -47,7 +47,7 @@ def plan_reduction(spec: Spec) -> Plan:
     split = res.split_work(units, grid)
     reduced = {"rows": cols, "cols": rows, "all": rows * cols}[dim]
     # The scaler is applied once per element (twice for REDUCE_SCALAR, hence 1/sqrt(N) for its mean).
-    scale = 1.0 if op != "mean" else (1.0 / reduced if dim != "all" else 1.0 / np.sqrt(reduced))
+    scale = 1.0 if op != "mean" else (1.0 / reduced if dim != "all" else 1.0 / math.sqrt(reduced))
     fa, fr = res.tile_format(spec, a), res.tile_format(spec, r)
     res.check_dram(spec, [a])
     res.check_dst(spec, 1, "one output tile")

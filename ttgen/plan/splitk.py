@@ -16,7 +16,6 @@ from __future__ import annotations
 
 
 from .. import arch
-from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, kernel_names, numerics, tensor_context
