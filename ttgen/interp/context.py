@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .scheduler import KernelThread, Scheduler, Wait
+from .scheduler import Scheduler, Wait, running_thread
 
 if TYPE_CHECKING:
     from .device import Core, Device
@@ -14,8 +14,7 @@ if TYPE_CHECKING:
 # These run on every builtin call: they read the running scheduler directly (Scheduler.current() checks that
 # one runs, which costs a call; outside a run these raise AttributeError, a bug of the caller).
 
-def thread() -> KernelThread:
-    return Scheduler._current.thread
+thread = running_thread
 
 
 def core() -> "Core":

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import arch
 from . import context as ctx
-from .api import API, COMPUTE, DATAFLOW, DEVICE
+from .api import API, DATAFLOW, DEVICE
 from . import timing, trace
 from .checks import current_cpp_location, violation
 from .cruntime import CppObject, wrap_u32

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import arch
+from ..errors import Location
 from ..numerics.formats import DataFormat
 from .checks import Violation, violation
 from .timing import Resources

@@ -229,3 +229,9 @@ class Scheduler:
             details.append(f"{kernel} on {on}: blocked at {where} in {waiting}")
         return Violation("deadlock", f"all {len(blocked)} live threads are blocked", blocked[0].location(),
                          details=details)
+
+
+def running_thread() -> KernelThread:
+    """The thread whose builtin call is being served. It reads the running scheduler directly (this runs on every
+    builtin call; outside a run it raises AttributeError, a bug of the caller)."""
+    return Scheduler._current.thread

@@ -16,12 +16,11 @@ accept transfers in any order.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import arch
-from . import context as ctx
 from . import trace
-from .scheduler import Scheduler
+from .scheduler import Scheduler, running_thread
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,7 @@ class Resources:
 
 def charge(cycles: float, what: str = "") -> None:
     """The running thread works for `cycles` (on `what`, for a trace)."""
-    t = ctx.thread()
+    t = running_thread()
     if trace.ACTIVE is not None:
         trace.ACTIVE.work(t, what or "work", t.clock, t.clock + cycles)
     t.clock += cycles
@@ -153,7 +152,7 @@ def on_packer(fn, *args):
     and they meet only at the DST handshake (tile_regs_commit / tile_regs_wait / tile_regs_release /
     tile_regs_acquire) and at the CBs the packer fills. The packer's clock is swapped into the thread's while
     it does packer work."""
-    t = ctx.thread()
+    t = running_thread()
     if t.packer is None or t.on_packer:
         return fn(*args)
     t.clock, t.packer, t.on_packer = t.packer, t.clock, True
@@ -166,7 +165,7 @@ def on_packer(fn, *args):
 def wait_until(time: float, reason: str, stall: bool = True) -> None:
     """The running thread cannot go on before modelled `time`; the idle cycles are a stall on `reason` (unless
     `stall` is false: a packer waiting for the math it follows is not held up by anything)."""
-    t = ctx.thread()
+    t = running_thread()
     if time > t.clock:
         if trace.ACTIVE is not None:
             trace.ACTIVE.wait(t, reason, t.clock, time)
@@ -177,11 +176,11 @@ def wait_until(time: float, reason: str, stall: bool = True) -> None:
 
 
 def now() -> float:
-    return ctx.thread().clock
+    return running_thread().clock
 
 
 def fidelity() -> str:
-    return ctx.kernel().spec.math_fidelity
+    return running_thread().kernel.spec.math_fidelity
 
 
 def matmul_cost() -> int:

@@ -66,7 +66,7 @@ import ml_dtypes
 import numpy as np
 
 from .dataformat import EXP_SECTION_BYTES, FORMATS, HOST_ONLY_FORMATS, DataFormat, by_metal_name
-from .layout import FACE_DIM, TILE_DIM, TILE_ELEMS, faces_to_tile, tile_to_faces
+from .layout import FACE_DIM, TILE_DIM, faces_to_tile, tile_to_faces
 
 __all__ = [
     "DataFormat",

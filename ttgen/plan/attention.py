@@ -271,7 +271,6 @@ def plan_attention(spec: Spec) -> Plan:
         "mask": (tensor_context(spec, mask_t, by_var["cb_mask_row"], "mask_rows", "mask_cols")
                  if mask_t is not None else None),
     }
-    cores = grid[0] * grid[1]
     explain = [
         f"{variant} attention, Q[{b}, {hq}, {s}, {d}] K/V[{b}, {hkv}, {skv}, {d}], scale {scale:g}"
         + (", causal" if causal else ""),

@@ -68,7 +68,7 @@ def plan_conv2d(spec: Spec) -> Plan:
     if line < 2:
         raise spec.error(f"multicast along a {along} needs at least 2 cores in it (grid {grid[0]}x{grid[1]})",
                          "schedule", "grid")
-    ct, kt, ft, pt = c // 32, kh * kw * c // 32, f // 32, pixels // 32
+    kt, ft, pt = kh * kw * c // 32, f // 32, pixels // 32
     cores = grid[0] * grid[1]
     cbs = [
         CBPlan(0, "cb_act", res.tile_format(spec, x), res.cb_pages(spec, x.name, kt)[0],

@@ -23,6 +23,7 @@ from ..numerics.dataformat import FORMATS, HOST_ONLY_FORMATS
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, io_files, kernel_names, numerics, tensor_context
+from .matmul_shape import operands
 from .model import CBPlan, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "work_split", "roles", "carry"}
@@ -31,8 +32,6 @@ FP32_WORDS_PER_PAGE = 1024
 
 
 def plan_fp8_matmul(spec: Spec) -> Plan:
-    from .matmul import operands
-
     res.reject_unused_schedule(spec, SCHEDULE_KEYS)
     scales = spec.compute["scales"]
     a_name, b_name = operands(spec, extra=tuple(s["tensor"] for s in scales.values()))
@@ -96,7 +95,7 @@ def plan_fp8_matmul(spec: Spec) -> Plan:
         elif t.dtype in CARRIES:
             carry[t.name] = t.dtype
         else:
-            raise spec.error(f"the FP8 GEMM reads float8_e4m3, float8_e5m2, bfloat8_b or bfloat16 operands",
+            raise spec.error("the FP8 GEMM reads float8_e4m3, float8_e5m2, bfloat8_b or bfloat16 operands",
                              t.group, t.name, "dtype")
     mt, kt, nt = ta.row_tiles, ta.col_tiles, tb.col_tiles
     bk_t, bn_t = bk // 32, bn // 32

@@ -17,28 +17,14 @@ from ..errors import SpecError
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, io_files, kernel_names, numerics, tensor_context
-from .matmul import matmul_shape
+from .matmul_shape import divisors, matmul_shape, subblock
 from .model import CBPlan, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "work_split", "roles", "block"}
 
 
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
 def _smallest_divisor_at_least(n: int, target: int) -> int:
-    return next(d for d in _divisors(n) if d >= target)
-
-
-def _subblock(pcm: int, pcn: int, capacity: int) -> tuple[int, int]:
-    """The largest h x w <= DST capacity dividing the block, wider first (as tt-metal's subblock table)."""
-    best = (1, 1)
-    for h in _divisors(pcm):
-        for w in _divisors(pcn):
-            if h * w <= capacity and (h * w, w) > (best[0] * best[1], best[1]):
-                best = (h, w)
-    return best
+    return next(d for d in divisors(n) if d >= target)
 
 
 def plan_matmul_blocked(spec: Spec) -> Plan:
@@ -57,14 +43,14 @@ def plan_matmul_blocked(spec: Spec) -> Plan:
 
     pcm = blocked("per_core_m", block.get("per_core_m") or _smallest_divisor_at_least(mt, -(-mt // grid[1])), mt, "M")
     pcn = blocked("per_core_n", block.get("per_core_n") or _smallest_divisor_at_least(nt, -(-nt // grid[0])), nt, "N")
-    bw = blocked("in0_block_w", block.get("in0_block_w") or max(d for d in _divisors(kt) if d <= 4), kt, "K")
+    bw = blocked("in0_block_w", block.get("in0_block_w") or max(d for d in divisors(kt) if d <= 4), kt, "K")
     if "out_subblock_h" in block or "out_subblock_w" in block:
         sbh, sbw = block.get("out_subblock_h", 1), block.get("out_subblock_w", 1)
         blocked("out_subblock_h", sbh, pcm, "per-core M")
         blocked("out_subblock_w", sbw, pcn, "per-core N")
         res.check_dst(spec, sbh * sbw, f"an output subblock of {sbh}x{sbw} tiles", "schedule", "block")
     else:
-        sbh, sbw = _subblock(pcm, pcn, capacity)
+        sbh, sbw = subblock(pcm, pcn, capacity)
     num_k_blocks = kt // bw
     blocks_m, blocks_n = mt // pcm, nt // pcn
     split = res.split_work(blocks_m * blocks_n, grid)

@@ -20,8 +20,7 @@ from __future__ import annotations
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, kernel_names, numerics, tensor_context
-from .matmul import matmul_shape
-from .matmul_blocked import _divisors, _subblock
+from .matmul_shape import divisors, matmul_shape, subblock
 from .model import CBPlan, OutputFile, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "block", "multicast"}
@@ -51,7 +50,7 @@ def plan_matmul_mcast(spec: Spec) -> Plan:
     block = spec.schedule.block
     capacity = res.check_dst(spec, 1, "one output tile")
     # Wider K blocks mean fewer handshakes and fewer partial spills; take the widest (up to 8 tiles) that fits L1.
-    bw = block.get("in0_block_w") or max(d for d in _divisors(kt) if d <= MAX_IN0_BLOCK_W and
+    bw = block.get("in0_block_w") or max(d for d in divisors(kt) if d <= MAX_IN0_BLOCK_W and
                                          _fits(spec, a, b, c, mt // gy, nt // gx, d))
     if kt % bw:
         raise spec.error(f"in0_block_w = {bw} does not divide the {kt} K tiles", "schedule", "block", "in0_block_w")
@@ -61,7 +60,7 @@ def plan_matmul_mcast(spec: Spec) -> Plan:
             raise spec.error(f"subblocks {sbh}x{sbw} must divide the {pcm}x{pcn} block", "schedule", "block")
         res.check_dst(spec, sbh * sbw, f"an output subblock of {sbh}x{sbw} tiles", "schedule", "block")
     else:
-        sbh, sbw = _subblock(pcm, pcn, capacity)
+        sbh, sbw = subblock(pcm, pcn, capacity)
     dst_accumulate = sbh == pcm and sbw == pcn
     fa, fb, fc = (res.tile_format(spec, t) for t in (a, b, c))
 

@@ -19,7 +19,7 @@ from .. import arch
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, kernel_names, numerics, tensor_context
-from .matmul import matmul_shape
+from .matmul_shape import matmul_shape
 from .model import CBPlan, OutputFile, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "roles", "split_k"}

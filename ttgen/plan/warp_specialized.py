@@ -21,6 +21,7 @@ from __future__ import annotations
 from ..spec import Spec
 from . import resources as res
 from .common import base_context, kernel_names, numerics, tensor_context
+from .matmul_shape import matmul_shape
 from .model import CBPlan, OutputFile, Plan
 
 SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "roles", "work_split"}
@@ -28,8 +29,6 @@ MAX_K_BLOCK = 4
 
 
 def plan_warp_specialized(spec: Spec) -> Plan:
-    from .matmul import matmul_shape
-
     res.reject_unused_schedule(spec, SCHEDULE_KEYS)
     roles = spec.schedule.roles
     if roles.get("split", "by_operand") != "by_operand":

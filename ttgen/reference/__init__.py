@@ -22,43 +22,18 @@ output format.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from ..numerics.formats import round_to
+from . import attention, experts, linear, quantized, selection
+from .golden import ATOL, INTEGRAL, MAX_DRAWS, RTOL, Golden, NoUnambiguousInputs, pack_error
 
-MAX_DRAWS = 20_000  # redraws of an input adjustment that looks for unambiguous inputs (NSA needs ~500)
-
-
-class NoUnambiguousInputs(ValueError):
-    """An input adjustment found no inputs with a clear answer within MAX_DRAWS draws (the spec's parameters
-    leave every draw within the margin)."""
-
-
-RTOL = {"bfloat16": 2.0**-8, "float32": 2.0**-20, "float16": 2.0**-10, "bfloat8_b": 2.0**-6, "bfloat4_b": 2.0**-2}
-ATOL = 1e-6
-INTEGRAL = ("uint32", "int32", "uint16", "uint8")
-BLOCK_FORMATS = ("bfloat8_b", "bfloat4_b")
-
-
-def pack_error(values: np.ndarray, dtype: str) -> np.ndarray:
-    """The largest error of packing `values` (logical layout) into `dtype`, elementwise: RTOL of the value, or
-    for a block-float format, RTOL of the largest magnitude among the 16 values of its face row (they share one
-    exponent)."""
-    if dtype not in BLOCK_FORMATS or values.ndim == 0 or values.shape[-1] % 16:
-        error = np.abs(values)
-        error *= RTOL[dtype]
-        return error
-    groups = np.abs(values).reshape(values.shape[:-1] + (values.shape[-1] // 16, 16)).max(axis=-1, keepdims=True)
-    return RTOL[dtype] * np.broadcast_to(groups, values.shape[:-1] + (values.shape[-1] // 16, 16)).reshape(values.shape)
-SFPU_ROUNDINGS = {"exp": 4}
-
-
-@dataclass
-class Golden:
-    value: np.ndarray  # float64, the exact result in the output's logical shape
-    bound: np.ndarray  # float64, the largest |error| we accept, elementwise
+# Each pattern module lists the references (and input adjustments) of its patterns.
+REFERENCES = {**linear.REFERENCES, **attention.REFERENCES, **quantized.REFERENCES, **selection.REFERENCES,
+              **experts.REFERENCES}
+INPUT_ADJUSTMENTS = {**attention.INPUT_ADJUSTMENTS, **quantized.INPUT_ADJUSTMENTS,
+                     **selection.INPUT_ADJUSTMENTS, **experts.INPUT_ADJUSTMENTS}
 
 
 def make_inputs(meta: dict, seed: int) -> dict[str, np.ndarray]:
@@ -76,12 +51,12 @@ def make_inputs(meta: dict, seed: int) -> dict[str, np.ndarray]:
     return adjust(meta, inputs, rng) if adjust else inputs
 
 
-
 def golden(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:
     pattern = meta["pattern"]
     if pattern not in REFERENCES:
         raise ValueError(f"no reference for pattern {pattern!r}")
     return REFERENCES[pattern](meta, inputs)
+
 
 @dataclass
 class Comparison:
@@ -115,13 +90,5 @@ def compare(name: str, actual: np.ndarray, gold: Golden) -> Comparison:
                       float(gold.value[first]), float(actual[first]))
 
 
-__all__ = ["make_inputs", "golden", "compare", "Golden", "Comparison", "REFERENCES"]
-
-
-# The pattern modules register themselves here (imported last: they use Golden and the constants above).
-from . import attention, experts, linear, quantized, selection  # noqa: E402
-
-REFERENCES = {**linear.REFERENCES, **attention.REFERENCES, **quantized.REFERENCES, **selection.REFERENCES,
-              **experts.REFERENCES}
-INPUT_ADJUSTMENTS = {**attention.INPUT_ADJUSTMENTS, **quantized.INPUT_ADJUSTMENTS,
-                     **selection.INPUT_ADJUSTMENTS, **experts.INPUT_ADJUSTMENTS}
+__all__ = ["make_inputs", "golden", "compare", "Golden", "Comparison", "REFERENCES", "ATOL", "RTOL",
+           "MAX_DRAWS", "NoUnambiguousInputs", "pack_error"]

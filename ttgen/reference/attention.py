@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..numerics.formats import round_to
-from . import ATOL, MAX_DRAWS, Golden, NoUnambiguousInputs
+from .golden import ATOL, MAX_DRAWS, Golden, NoUnambiguousInputs
 
 ULP = 2.0**-8
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..numerics.formats import round_to
-from . import ATOL, Golden
+from .golden import ATOL, Golden
 
 ULP = 2.0**-8
 ACT = {"silu": lambda x: x / (1.0 + np.exp(-x)), "relu": lambda x: np.maximum(x, 0.0), "identity": lambda x: x}

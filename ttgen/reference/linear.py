@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from .. import expression
 from ..numerics.formats import round_to
-from . import ATOL, RTOL, SFPU_ROUNDINGS, Golden, pack_error
+from .golden import ATOL, RTOL, SFPU_ROUNDINGS, Golden, pack_error
 
 
 def _elementwise(meta: dict, inputs: dict[str, np.ndarray]) -> dict[str, Golden]:

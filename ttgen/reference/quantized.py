@@ -18,7 +18,7 @@ import ml_dtypes
 import numpy as np
 
 from ..numerics.formats import HOST_ONLY, round_to
-from . import ATOL, RTOL, Golden
+from .golden import ATOL, RTOL, Golden
 
 FINITE_MAX = {name: float(ml_dtypes.finfo(dtype).max) for name, dtype in HOST_ONLY.items()}
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..numerics.formats import round_to
-from . import ATOL, MAX_DRAWS, Golden, NoUnambiguousInputs
+from .golden import ATOL, MAX_DRAWS, Golden, NoUnambiguousInputs
 
 MARGIN = 0.01
 
