@@ -1,4 +1,4 @@
-"""`ttgen validate | render | run | check`: the command line.
+"""`ttgen validate | schema | render | run | check | bench`: the command line.
 
 Exit codes: 0 success, 1 a spec, kernel or run failed (with a one-line `file:line: ...` message each),
 2 bad usage. No Python traceback reaches a user; set TTGEN_DEBUG=1 to see one for an internal error.
@@ -53,8 +53,13 @@ def _plan(path: Path):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    paths = spec_files(args.specs)
+    if args.associated:
+        from .association import is_spec
+
+        paths = [path for path in paths if is_spec(path)]
     failures = 0
-    for path in spec_files(args.specs):
+    for path in paths:
         try:
             _plan(path)
         except TtgenError as exc:
@@ -64,6 +69,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if not args.quiet:
                 say(f"{path}: ok")
     return FAILED if failures else OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .paths import SCHEMA_FILE
+
+    say(str(SCHEMA_FILE))
+    return OK
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -265,7 +277,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="schema and semantic checks of specs; writes nothing")
     p.add_argument("specs", nargs="+", metavar="SPEC|DIR")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    p.add_argument("--associated", action="store_true",
+                   help="skip files without a '# yaml-language-server: $schema=...kernel.schema.json' first line "
+                        "(for a hook that is sent every YAML file of a repository)")
     p.set_defaults(fn=cmd_validate)
+
+    p = sub.add_parser("schema", help="print the path of the installed spec schema (for editor settings)")
+    p.set_defaults(fn=cmd_schema)
 
     p = sub.add_parser("render", help="write generated/<name>/ for each spec")
     p.add_argument("specs", nargs="+", metavar="SPEC|DIR")
