@@ -7,19 +7,22 @@ output untouched.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import errno
+import fcntl
 import json
 import os
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 import jinja2.sandbox
 
+from . import leftovers
 from .errors import Location, RenderError
 from .paths import TEMPLATES_DIR
 from .plan import Plan
@@ -148,11 +151,15 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _sweep(destination: Path) -> None:
-    """Remove what an earlier, killed render of this folder left beside it; bring back a folder that a kill
-    between the two renames of the fallback swap left only in its `.old` holder."""
-    for leftover in destination.parent.glob(f".{destination.name}.*"):
+    """Remove what killed renders of this folder left beside it, never the staging of a render still running;
+    bring back a folder that a kill between the two renames of the fallback swap left only in its `.old`
+    holder."""
+    for leftover in leftovers.stale(destination.parent, destination.name):
         if leftover.suffix == ".old" and not destination.exists() and (leftover / destination.name).is_dir():
-            os.rename(leftover / destination.name, destination)
+            try:
+                os.rename(leftover / destination.name, destination)
+            except OSError:
+                pass  # another render brought it back, or swapped a new one in, first
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -172,7 +179,7 @@ def write_folders(folders: Iterable[tuple[Path, dict[str, str]]]) -> None:
         for destination, files in folders:
             destination.parent.mkdir(parents=True, exist_ok=True)
             _sweep(destination)
-            staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent))
+            staging = leftovers.make(destination.parent, destination.name, ".tmp")
             stagings.append((staging, destination))
             for rel, text in files.items():
                 path = staging / rel
@@ -190,15 +197,35 @@ def write_folders(folders: Iterable[tuple[Path, dict[str, str]]]) -> None:
 
 
 def _swap_in(staging: Path, destination: Path) -> None:
+    """Put `staging` in place of `destination`. Renders of the same folder may race here: each swap is one
+    atomic exchange, so the folder is always someone's whole output and the last swap wins."""
     if not destination.exists():
-        os.rename(staging, destination)
-    elif _exchange(staging, destination):
+        try:
+            os.rename(staging, destination)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise  # otherwise another render created it since the check: exchange with that one
+    if _exchange(staging, destination):
         shutil.rmtree(staging, ignore_errors=True)  # it holds the previous folder now
-    else:
-        previous = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".old", dir=destination.parent))
-        os.rename(destination, previous / destination.name)
+        return
+    with _folder_lock(destination):  # no atomic exchange: the two renames below must not interleave
+        previous = leftovers.make(destination.parent, destination.name, ".old")
+        if destination.exists():
+            os.rename(destination, previous / destination.name)
         os.rename(staging, destination)
         shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _folder_lock(destination: Path) -> Iterator[None]:
+    """An advisory lock on the folder's parent (only for the two-rename fallback swap)."""
+    fd = os.open(destination.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def render_to(plan: Plan, out_dir: Path) -> Path:

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +128,49 @@ def kill_renders(workdir: Path, kills: int, spread: float = 0.07) -> KillResult:
     result.swept = snapshot(out / "multi_elementwise") == new and [p.name for p in out.iterdir()] == [
         "multi_elementwise"]
     return result
+
+
+@dataclass
+class ConcurrentResult:
+    renders: int = 0
+    failures: list[str] = field(default_factory=list)  # "exit N: stderr" of each render that did not exit 0
+    killed: int = 0
+    wrong: int = 0  # rounds whose final folder differed from a render made alone (must stay 0)
+    leftovers: int = 0  # hidden folders still beside the output after the last, unkilled render
+
+
+def concurrent_renders(workdir: Path, rounds: int, renders: int = 4, kill_one: bool = False,
+                       specs: Path = PROJECT_ROOT / "specs") -> ConcurrentResult:
+    """Start `renders` renders of `specs` into one folder at once, `rounds` times; with `kill_one`, SIGKILL one
+    of them mid-way in each round. Every other render must exit 0 and the folder must equal a lone render's."""
+    alone = workdir / "alone"
+    if render_process(specs, alone).wait() != 0:
+        raise RuntimeError("the lone render failed")
+    expected = snapshot(alone)
+    out = workdir / "out"
+    result = ConcurrentResult()
+    for i in range(rounds):
+        processes = [_render_capturing(specs, out) for _ in range(renders)]
+        victim = processes[i % renders] if kill_one else None
+        if victim is not None:
+            time.sleep(0.3 + 0.15 * (i % 6))
+            victim.send_signal(signal.SIGKILL)
+            result.killed += 1
+        for process in processes:
+            _, stderr = process.communicate()
+            if process is victim:
+                continue
+            result.renders += 1
+            if process.returncode != 0:
+                result.failures.append(f"exit {process.returncode}: {stderr.strip()}")
+        if kill_one:  # the killed render may have been the last to swap; a lone render settles the folder
+            render_process(specs, out).wait()
+        if snapshot(out) != expected:
+            result.wrong += 1
+    result.leftovers = sum(1 for p in out.iterdir() if p.name.startswith("."))
+    return result
+
+
+def _render_capturing(spec: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "ttgen.cli", "render", str(spec), "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
