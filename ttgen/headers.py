@@ -9,21 +9,24 @@ wheel is deleted again.
 Cache layout: ``<cache>/tt_metal/...`` plus a ``<cache>/.ttgen-complete`` marker, where ``<cache>`` is
 ``$TTGEN_CACHE/ttnn-<version>`` if ``TTGEN_CACHE`` is set, else ``$XDG_CACHE_HOME/ttgen/ttnn-<version>`` (by
 default ``~/.cache/ttgen/ttnn-<version>``). The folder appears atomically (unpacked under a temporary name, then
-renamed), so an interrupted download never leaves a half-filled cache behind.
+renamed), so an interrupted download never leaves a half-filled cache behind; the temporary folder names its
+process, and the next fetch removes those whose process is gone. The marker is a manifest of every unpacked
+file and its size: a copy with a file missing or truncated is not used but fetched again.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from . import leftovers
 from .errors import TtgenError
 
 TTNN_VERSION = "0.74.0"  # the one pinned tt-metal release: headers, JIT build facts and docs all refer to it
@@ -54,12 +57,31 @@ def cache_dir() -> Path:
 
 
 def headers_present() -> Path | None:
-    """The cached `tt_metal` folder if a complete copy is there; never downloads."""
+    """The cached `tt_metal` folder if a complete, intact copy is there; never downloads."""
     folder = cache_dir()
-    tt_metal = folder / "tt_metal"
-    if (folder / _MARKER).is_file() and all((tt_metal / rel).is_file() for rel in _REQUIRED):
-        return tt_metal
-    return None
+    return folder / "tt_metal" if _intact(folder) else None
+
+
+def _intact(folder: Path) -> bool:
+    """Whether every file the marker lists is there with its unpacked size (a stat each: ~10 ms)."""
+    try:
+        manifest = json.loads((folder / _MARKER).read_text())
+        files = manifest["files"]
+        if manifest.get("ttnn") != TTNN_VERSION or not all(rel in files for rel in _REQUIRED):
+            return False
+        tt_metal = folder / "tt_metal"
+        return all((tt_metal / rel).stat().st_size == size for rel, size in files.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False  # no marker, an older marker without sizes, a missing file: not a usable copy
+
+
+def sweep_partials() -> list[Path]:
+    """Remove the unpacking folders that fetches killed mid-way left beside the cache; returns them."""
+    folder = cache_dir()
+    removed = list(leftovers.stale(folder.parent, folder.name)) if folder.parent.is_dir() else []
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 def ensure_headers(progress: Progress | None = None) -> Path:
@@ -68,6 +90,7 @@ def ensure_headers(progress: Progress | None = None) -> Path:
     `progress` receives (description, completed, total) updates; by default a rich progress display is shown on
     stderr. Raises `TtgenError` (one line) when the wheel cannot be fetched or unpacked.
     """
+    sweep_partials()
     found = headers_present()
     if found is not None:
         return found
@@ -100,30 +123,47 @@ def _fetch(progress: Progress) -> Path:
         folder.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise TtgenError(f"cannot create the header cache folder {folder.parent}: {exc.strerror or exc}") from None
-    with tempfile.TemporaryDirectory(prefix="ttgen-wheel-") as download:
-        wheel = _download(Path(download), progress)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    # Beside the cache, not in /tmp, so what a killed fetch downloaded is swept like its partial copy.
+    download = leftovers.make(folder.parent, folder.name, ".download")
+    try:
+        wheel = _download(download, progress)
+        staging = leftovers.make(folder.parent, folder.name, ".partial")
         try:
             staging.chmod(0o755)  # mkdtemp makes it private; the cache is an ordinary folder
-            _unpack(wheel, staging, progress)
-            (staging / _MARKER).write_text(f"ttnn {TTNN_VERSION}\n{wheel.name}\n")
-            try:
-                os.rename(staging, folder)
-            except OSError:
-                if headers_present() is None:  # not another process that finished first: a real failure
-                    if folder.exists():
-                        shutil.rmtree(folder, ignore_errors=True)  # an incomplete leftover without the marker
-                    os.rename(staging, folder)
+            sizes = _unpack(wheel, staging, progress)
+            (staging / _MARKER).write_text(json.dumps({"ttnn": TTNN_VERSION, "wheel": wheel.name, "files": sizes},
+                                                      indent=0, sort_keys=True))
+            _replace(staging, folder)
         except OSError as exc:
             raise TtgenError(f"cannot write the kernel headers into {folder}: {exc.strerror or exc}") from None
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        shutil.rmtree(download, ignore_errors=True)
     found = headers_present()
     if found is None:
         raise TtgenError(f"the ttnn {TTNN_VERSION} wheel unpacked into {folder} lacks the kernel headers "
                          f"(e.g. tt_metal/{_REQUIRED[0]})")
     return found
+
+
+def _replace(staging: Path, folder: Path) -> None:
+    """Rename the unpacked copy into place; an unusable copy already there (corrupt, or an older layout) is
+    moved aside first. A complete copy that another process put there meanwhile is kept."""
+    try:
+        os.rename(staging, folder)
+        return
+    except OSError:
+        if _intact(folder):
+            return
+    aside = leftovers.make(folder.parent, folder.name, ".corrupt")
+    try:
+        os.rename(folder, aside / folder.name)
+    except FileNotFoundError:
+        pass
+    os.rename(staging, folder)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _pip_command(dest: Path, progress_bar: str) -> list[str]:
@@ -188,8 +228,8 @@ def _pip_reason(output: str) -> str:
     return lines[-1] if lines else "pip failed without output"
 
 
-def _unpack(wheel: Path, staging: Path, progress: Progress) -> None:
-    """Unpack `ttnn/tt_metal/**` of `wheel` into `staging/tt_metal/**`."""
+def _unpack(wheel: Path, staging: Path, progress: Progress) -> dict[str, int]:
+    """Unpack `ttnn/tt_metal/**` of `wheel` into `staging/tt_metal/**`; returns each file's size by path."""
     description = "unpacking tt_metal headers"
     try:
         with zipfile.ZipFile(wheel) as archive:
@@ -210,3 +250,4 @@ def _unpack(wheel: Path, staging: Path, progress: Progress) -> None:
         raise TtgenError(f"cannot unpack {wheel.name}: {exc}") from None
     if not members:
         raise TtgenError(f"{wheel.name} has no {_MEMBER_PREFIX} folder")
+    return {m.filename[len(_MEMBER_PREFIX):]: m.file_size for m in members}
