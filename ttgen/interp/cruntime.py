@@ -121,8 +121,10 @@ def tick() -> None:
     _Tick.hook()
 
 
-def set_tick_hook(hook: Callable[[], None]) -> None:
-    _Tick.hook = hook
+def set_tick_hook(hook: Callable[[], None]) -> Callable[[], None]:
+    """Install `hook`; returns the one it replaces (so that nested runners can put it back)."""
+    previous, _Tick.hook = _Tick.hook, hook
+    return previous
 
 
 class CppObject:

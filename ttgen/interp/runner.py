@@ -20,6 +20,7 @@ from .cpp import compile_file
 from .host import HostRun
 from .memory import keep_freed_memory
 from .scheduler import Budget
+from .watchdog import host_watchdog
 
 METADATA = "kernel.json"
 
@@ -96,7 +97,7 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
         try:
             # Device arithmetic follows IEEE (a broken kernel may well make infinities and NaNs): the comparison
             # reports them, numpy's floating-point warnings would only be noise.
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), host_watchdog(budget):
                 status = host_file.entry("main")()
         finally:
             HostRun._current = None
@@ -142,7 +143,8 @@ def collect_programs(folder: str | Path) -> list:
     host_file = compile_file(folder / meta["host"], "host")
     HostRun._current = run
     try:
-        host_file.entry("main")()
+        with host_watchdog(Budget()):
+            host_file.entry("main")()
     except TtgenError:
         raise
     except Exception as exc:

@@ -132,7 +132,7 @@ class Scheduler:
 
     def run(self) -> None:
         Scheduler._current = self
-        cruntime.set_tick_hook(self.tick)
+        outer_hook = cruntime.set_tick_hook(self.tick)  # the host program's, put back when the kernels end
         self.hub = greenlet.getcurrent()
         self.started = time.monotonic()
         try:
@@ -142,7 +142,7 @@ class Scheduler:
         finally:
             self._unwind()
             Scheduler._current = None
-            cruntime.set_tick_hook(lambda: None)
+            cruntime.set_tick_hook(outer_hook)
 
     def _unwind(self) -> None:
         """End the threads a violation or a deadlock left suspended, so that their frames (and through them the
