@@ -296,8 +296,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
         p.add_argument("--schedule-seed", type=int, default=None,
                        help="randomise thread interleavings with this seed (default: deterministic order)")
-        p.add_argument("--max-steps", type=int, default=50_000_000, help="loop-iteration budget of a run (kernels together; the host program separately)")
-        p.add_argument("--max-seconds", type=float, default=600.0, help="wall-clock budget of a run (the host program and its kernels)")
+        p.add_argument("--max-steps", type=int, default=50_000_000,
+                       help="loop-iteration budget of a run (its kernels together; the host program separately)")
+        p.add_argument("--max-seconds", type=float, default=600.0,
+                       help="wall-clock budget of a run (the host program and its kernels)")
 
     p = sub.add_parser("run", help="execute a rendered kernel folder in the interpreter and check it")
     p.add_argument("folder", metavar="KERNEL_DIR")
