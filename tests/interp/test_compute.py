@@ -136,6 +136,29 @@ def test_protocol_violations(dev, edit, check, fragment):
     assert v.location is not None and v.location.file == "kernel1.cpp"
 
 
+# The legacy sequence of reg_api.h: acquire_dst (math waits for DST, packer waits for the math), math, pack,
+# release_dst. Still shipped in the pinned headers and used by older kernels.
+LEGACY = (BINARY.replace("tile_regs_acquire();", "acquire_dst();").replace("        tile_regs_commit();\n", "")
+          .replace("        tile_regs_wait();\n", "").replace("tile_regs_release();", "release_dst();"))
+
+
+def test_legacy_acquire_dst_then_math_pack_release(dev):
+    a, b, out = program(dev, LEGACY.replace("OP", "add"))
+    dev.launch()
+    assert np.array_equal(result(out), bf16(a + b))
+
+
+@pytest.mark.parametrize("edit,fragment", [
+    (("release_dst();", ""), "acquire_dst while DST is held by acquire_dst"),
+    (("release_dst();", "tile_regs_release();"), "tile_regs_release while DST is held by acquire_dst"),
+    (("acquire_dst();", "tile_regs_acquire();"), "pack_tile while DST is acquired"),
+])
+def test_legacy_dst_sequence_must_pair(dev, edit, fragment):
+    program(dev, LEGACY.replace("OP", "add").replace(*edit))
+    v = violation_of(dev)
+    assert v.check == "dst-lifecycle" and fragment in str(v), str(v)
+
+
 def test_dst_capacity_follows_the_compute_config(dev):
     src = BINARY.replace("OP", "add").replace("0, 0, 0)", "0, 0, 12)").replace("pack_tile(0,", "pack_tile(12,")
     program(dev, src, dst_full_sync_en=True)  # full sync: 16 bf16 tiles

@@ -227,3 +227,40 @@ def test_pointer_writes_stay_in_a_cb(dev, words, fragment):
     with pytest.raises(Violation) as info:
         dev.launch()
     assert info.value.check == "noc-bounds" and fragment in str(info.value)
+
+
+FILE_SCOPE_CB = """
+#include "api/dataflow/dataflow_api.h"
+constexpr uint32_t cb_id = get_compile_time_arg_val(0);
+constexpr uint32_t pages = get_compile_time_arg_val(1) + 0 * cb_id;
+void kernel_main() {
+    constexpr auto args = TensorAccessorArgs<2>();
+    const auto src = TensorAccessor(args, get_arg_val<uint32_t>(0));
+    const auto dst = TensorAccessor(args, get_arg_val<uint32_t>(1));
+    for (uint32_t i = 0; i < pages; ++i) {
+        cb_reserve_back(cb_id, 1);
+        noc_async_read_page(i, src, get_write_ptr(cb_id));
+        noc_async_read_barrier();
+        cb_push_back(cb_id, 1);
+        cb_wait_front(cb_id, 1);
+        noc_async_write_page(i, dst, get_read_ptr(cb_id));
+        noc_async_write_barrier();
+        cb_pop_front(cb_id, 1);
+    }
+}
+"""
+
+
+def test_file_scope_constants_read_each_kernels_own_compile_args(dev):
+    # One file, two kernels with different compile-time args: each sees its own, as production kernels rely on.
+    a, b = dev.buffer(tiles(4)), dev.buffer(tiles(4, seed=1))
+    a_out, b_out = dev.buffer(np.zeros((4, 32, 32), np.float32)), dev.buffer(np.zeros((4, 32, 32), np.float32))
+    dev.cb(0, 1)
+    dev.cb(1, 1)
+    dev.kernel("dataflow", FILE_SCOPE_CB, args=[a.address, a_out.address], compile_args=[0, 3, 2, 2048])
+    dev.kernel("dataflow", FILE_SCOPE_CB, args=[b.address, b_out.address], compile_args=[1, 2, 2, 2048],
+               processor="RISCV_1")
+    dev.launch()
+    page = 2048
+    assert np.array_equal(a_out.data[:3 * page], a.data[:3 * page]) and not a_out.data[3 * page:].any()
+    assert np.array_equal(b_out.data[:2 * page], b.data[:2 * page]) and not b_out.data[2 * page:].any()

@@ -37,8 +37,11 @@ API.constants("ckernel::EltwiseBinaryReuseDestType",
               header="tt-llk llk_defs.h")
 
 IDLE, ACQUIRED, COMMITTED, WAITED = "idle", "acquired", "committed", "waited"
+# The legacy acquire_dst makes the math wait for DST and the packer wait for the math at once (reg_api.h), so
+# until release_dst both math ops and packs may use it.
+HELD = "held by acquire_dst"
 _PHASE_CALL = {ACQUIRED: "tile_regs_acquire", COMMITTED: "tile_regs_commit", WAITED: "tile_regs_wait",
-               IDLE: "tile_regs_release"}
+               IDLE: "tile_regs_release", HELD: "acquire_dst"}
 
 
 @dataclass
@@ -144,6 +147,10 @@ def tile_regs_wait():
 def tile_regs_release():
     st = _state()
     _phase(st, WAITED, IDLE, "tile_regs_release", "release needs acquire, commit and wait first")
+    _pack_releases(st)
+
+
+def _pack_releases(st: ComputeState) -> None:
     st.dst[:] = 0.0  # the packer clears the section it released (ZEROACC in _llk_pack_dest_section_done_)
     st.written = set()
     st.released_at[(st.acquires - 1) % 2] = timing.on_packer(timing.now)
@@ -152,7 +159,7 @@ def tile_regs_release():
 @API.function("acquire_dst", groups=C, header=RH, deprecated="use tile_regs_acquire")
 def acquire_dst():
     st = _state()
-    _phase(st, IDLE, WAITED, "acquire_dst", "DST is still held")
+    _phase(st, IDLE, HELD, "acquire_dst", "DST is still held (missing release_dst?)")
     st.written = set()
     _math_takes_dst(st, "acquire_dst")
     st.committed_at = None
@@ -160,11 +167,14 @@ def acquire_dst():
 
 @API.function("release_dst", groups=C, header=RH, deprecated="use tile_regs_release")
 def release_dst():
-    tile_regs_release()
+    st = _state()
+    _phase(st, HELD, IDLE, "release_dst", "release_dst ends what acquire_dst began (tile_regs_acquire ends with "
+                                          "tile_regs_release)")
+    _pack_releases(st)
 
 
 def _math_slot(st: ComputeState, idst, call: str) -> int:
-    if st.phase != ACQUIRED:
+    if st.phase not in (ACQUIRED, HELD):
         raise violation("dst-lifecycle", f"{call} writes DST while it is {st.phase}: math ops run between "
                                          "tile_regs_acquire and tile_regs_commit")
     idst = int(idst)
@@ -486,7 +496,7 @@ PK_H = "api/compute/pack.h"
 
 def _pack_slot(st: ComputeState, idst, call: str) -> int:
     """The DST slot a pack-thread call reads: only in the section the packer holds, and written by the math."""
-    if st.phase != WAITED:
+    if st.phase not in (WAITED, HELD):
         raise violation("dst-lifecycle", f"{call} while DST is {st.phase}: the pack thread works on DST between "
                                          "tile_regs_wait and tile_regs_release")
     slot = int(idst)

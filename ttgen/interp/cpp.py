@@ -27,6 +27,8 @@ from ..cpp_keywords import CPP_KEYWORDS
 from ..errors import Location, TtgenError
 from . import cruntime
 from .api import API, CONSTANT, FUNCTION, TYPE, Api, ApiEntry
+from .context import per_kernel_constant
+from .scheduler import Scheduler
 
 _LANGUAGE = Language(tree_sitter_cpp.language())
 
@@ -77,6 +79,7 @@ class _Var:
     py: str  # Python local name
     store: Callable | None  # conversion applied when the variable is assigned (integer wrap), or None
     ref: bool = False  # declared as a reference: a copy here, so assigning to it would not reach the referent
+    deferred: bool = False  # a file constant evaluated per kernel instance: `py` names its thunk
 
 
 _NUM_SUFFIX = re.compile(r"(?i)(ull|llu|ul|lu|ll|u|l)$")  # integer suffixes only: "f" is a hex digit
@@ -298,22 +301,45 @@ class Compiler:
         return None
 
     def _file_constant(self, node: Node) -> None:
-        """File-scope declarations must be constants: each core runs its own copy of a kernel."""
+        """File-scope declarations must be constants: each core runs its own copy of a kernel.
+
+        A constant is evaluated here, once, unless it reads the kernel it belongs to (a compile-time or runtime
+        argument at file scope, as production kernels write them): that one is evaluated on first use by each
+        kernel instance, since two `CreateKernel`s of one file may pass different arguments.
+        """
         qualifiers = {c.text.decode() for c in node.children if c.type == "type_qualifier"}
         if not qualifiers & {"constexpr", "const"}:
             raise self.error(node, "file-scope variables must be constexpr or const")
         self.fn = _FunctionContext()
         statements = self._declaration(node)
         self.fn = None
+        names = [self._declarator_name(d) for d in node.children_by_field_name("declarator")]
         module = ast.Module(statements, [])
         ast.fix_missing_locations(module)
         scope: dict[str, Any] = {}
-        exec(compile(module, self.path, "exec"), self.globals, scope)  # noqa: S102 - our own lowering
-        for declarator in node.children_by_field_name("declarator"):
-            name = self._declarator_name(declarator)
+        try:
+            exec(compile(module, self.path, "exec"), self.globals, scope)  # noqa: S102 - our own lowering
+        except AttributeError:
+            if Scheduler._current is not None:
+                raise
+            for name in names:
+                self._defer_constant(name, statements, node)
+            return
+        for name in names:
             var = _Var("c_" + (self.namespace + name).replace("::", "__"), None)
             self.globals[var.py] = scope[f"v_{name}"]
             self.file_constants[self.namespace + name] = var
+
+    def _defer_constant(self, name: str, statements: list[ast.stmt], node: Node) -> None:
+        """Make `name` a constant evaluated per kernel instance by a compiled thunk (see `per_kernel_constant`)."""
+        py = "k_" + (self.namespace + name).replace("::", "__")
+        body = statements + [self.at(ast.Return(ast.Name(f"v_{name}", ast.Load())), node)]
+        fdef = self.at(ast.FunctionDef(py, ast.arguments([], [], None, [], [], None, []), body, [], None,
+                                       type_params=[]), node)
+        module = ast.Module([fdef], [])
+        ast.fix_missing_locations(module)
+        exec(compile(module, self.path, "exec"), self.globals)  # noqa: S102 - our own lowering
+        self.file_constants[self.namespace + name] = _Var(py, None, deferred=True)
 
     # ----- functions -----------------------------------------------------------------------------------------
 
@@ -795,7 +821,11 @@ class Compiler:
         name = re.sub(r"\s+", "", node.text.decode())
         constant = self._in_file(name, self.file_constants)
         if constant is not None:
-            return ast.Name(self.file_constants[constant].py, ast.Load())
+            var = self.file_constants[constant]
+            if var.deferred:
+                return self.call(self.bind(per_kernel_constant, "per_kernel_constant"),
+                                 [ast.Name(var.py, ast.Load())], node)
+            return ast.Name(var.py, ast.Load())
         return self._name_value(node, name)
 
     def _name_value(self, node: Node, name: str) -> ast.expr:

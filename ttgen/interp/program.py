@@ -55,6 +55,7 @@ class KernelInstance:
     core: Coord
     device: Device
     program: "ProgramModel"
+    file_constants: dict = field(default_factory=dict, repr=False, compare=False)  # see per_kernel_constant
 
     @property
     def args(self) -> list[int]:

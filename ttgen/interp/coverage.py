@@ -1,0 +1,81 @@
+"""Front-end coverage of real kernels: how many of a corpus of C++ kernel files the interpreter's compiler accepts.
+
+The corpus is every `*/kernels/**/*.cpp` of the pinned `ttnn` wheel (production kernels of tt-metal's ops),
+read straight out of the wheel's zip so nothing of it is unpacked or kept. Each file is compiled with every
+builtin module loaded, as its kind (compute when its path says so, else dataflow); the outcome is accepted, a
+clean `CompileError` (grouped by its message with the quoted code stripped), or a crash (an exception that is not
+a diagnosis: a front-end bug). `scripts/frontend_coverage.py` prints the figures.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import compute, dataflow, host  # noqa: F401 - importing registers the API entries
+from .cpp import CompileError, compile_source
+
+KERNEL_PATH = re.compile(r"/kernels/.*\.cpp$")
+
+
+def kernel_kind(path: str) -> str:
+    """The core a kernel file runs on, read off its path as ttnn's op folders name them."""
+    lowered = path.lower()
+    return "compute" if "/compute/" in lowered or "compute" in Path(lowered).name else "dataflow"
+
+
+def wheel_kernels(wheel: Path) -> Iterator[tuple[str, str]]:
+    """(path inside the wheel, source text) of each kernel file of a ttnn wheel."""
+    with zipfile.ZipFile(wheel) as archive:
+        for name in sorted(archive.namelist()):
+            if KERNEL_PATH.search(name):
+                yield name, archive.read(name).decode("utf-8", errors="replace")
+
+
+@dataclass
+class Outcome:
+    path: str
+    status: str  # "accepted", "refused" or "crashed"
+    reason: str = ""  # the refusal's message class, or the crash's exception line
+
+
+def refusal_class(message: str) -> str:
+    """A refusal message with the quoted code removed, so equal causes group together."""
+    text = re.sub(r"^[^:]*:\d+: ", "", message.split("\n")[0])
+    text = re.sub(r"\): .*$", ")", text)  # unsupported C++ (what): <snippet>
+    text = re.sub(r"near: .*$", "near ...", text)
+    text = re.sub(r"'[^']*'", "'…'", text)
+    return text
+
+
+def compile_one(path: str, source: str) -> Outcome:
+    try:
+        compile_source(source, kernel_kind(path), path=path)
+    except CompileError as exc:
+        return Outcome(path, "refused", refusal_class(str(exc)))
+    except RecursionError:
+        return Outcome(path, "crashed", "RecursionError")
+    except Exception as exc:  # noqa: BLE001 - a crash is what this measures
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        return Outcome(path, "crashed", f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})")
+    return Outcome(path, "accepted")
+
+
+@dataclass
+class Coverage:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def top(self, status: str, n: int = 15) -> list[tuple[str, int]]:
+        return Counter(o.reason for o in self.outcomes if o.status == status).most_common(n)
+
+
+def measure(files: Iterable[tuple[str, str]]) -> Coverage:
+    return Coverage([compile_one(path, source) for path, source in files])
