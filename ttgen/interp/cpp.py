@@ -18,7 +18,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import tree_sitter_cpp
 from tree_sitter import Language, Node, Parser
@@ -28,6 +28,7 @@ from ..errors import Location, TtgenError
 from . import cruntime
 from .api import API, CONSTANT, FUNCTION, TYPE, Api, ApiEntry
 from .context import per_kernel_constant
+from .preprocess import PreprocessError, needs_preprocessing, preprocess
 from .scheduler import Scheduler
 
 _LANGUAGE = Language(tree_sitter_cpp.language())
@@ -150,9 +151,10 @@ class _FunctionContext:
 class Compiler:
     """Compiles one C++ file of a given kind ("dataflow", "compute", "host") against an API table."""
 
-    def __init__(self, path: str, source: str, kind: str, api: Api = API):
+    def __init__(self, path: str, source: str, kind: str, api: Api = API, defines: Mapping[str, str] | None = None):
         self.path = path
         self.source = source
+        self.defines = dict(defines or {})
         self.kind = kind
         self.api = api
         self.usings: list[str] = list(IMPLICIT_USINGS[kind])
@@ -203,7 +205,13 @@ class Compiler:
     # ----- entry ---------------------------------------------------------------------------------------------
 
     def compile(self) -> CompiledFile:
-        tree = Parser(_LANGUAGE).parse(_expand_attribute_macros(self.source).encode())
+        source = self.source
+        if needs_preprocessing(source, self.defines):
+            try:
+                source = preprocess(source, self.path, self.defines)
+            except PreprocessError as exc:
+                raise CompileError(f"preprocessor: {str(exc).strip()}", Location(self.path, exc.line or None)) from None
+        tree = Parser(_LANGUAGE).parse(_expand_attribute_macros(source).encode())
         root = tree.root_node
         bad = self._first_error(root)
         if bad is not None:
@@ -870,6 +878,33 @@ class Compiler:
             return ast.IfExp(test, ast.Constant(True), ast.Constant(False))
         raise self.unsupported(node, f"operator {op}")
 
+    def _e_update_expression(self, node: Node) -> ast.expr:
+        """`++i` / `i++` inside an expression (`buf[n++] = x`): an assignment expression on the variable; the
+        postfix form yields the value from before."""
+        target = node.child_by_field_name("argument")
+        if target.type != "identifier" or self.fn is None:
+            raise self.unsupported(node, "increment of a non-variable inside an expression")
+        var = self.fn.lookup(target.text.decode())
+        if var is None or var.ref:
+            return self._e_update_statement_only(target)
+        op = ast.Add() if node.text.decode().replace(" ", "").count("++") else ast.Sub()
+        current = ast.Name(var.py, ast.Load())
+        bumped = ast.NamedExpr(ast.Name(var.py, ast.Store()),
+                               self._apply_store(var, ast.BinOp(current, op, ast.Constant(1)), node))
+        if node.children[0].type in ("++", "--"):  # prefix: the new value
+            return bumped
+        old = self.fn.fresh("old")
+        pair = ast.Tuple([ast.NamedExpr(ast.Name(old, ast.Store()), ast.Name(var.py, ast.Load())), bumped], ast.Load())
+        return ast.Subscript(pair, ast.Constant(0), ast.Load())
+
+    def _e_update_statement_only(self, target: Node) -> ast.expr:
+        name = target.text.decode()
+        if self._in_file(name, self.file_constants):
+            raise self.error(target, f"cannot assign to constant '{name}'")
+        if self.fn.lookup(name) is not None:
+            raise self.error(target, f"assignment to reference '{name}' is not supported")
+        raise self.error(target, f"assignment to undeclared variable '{name}'")
+
     def _e_unary_expression(self, node: Node) -> ast.expr:
         op = node.child_by_field_name("operator").text.decode()
         arg = self._expr(node.child_by_field_name("argument"))
@@ -1018,14 +1053,16 @@ class Compiler:
         return self.call(self.rt("cast"), [ast.Constant(type_text), args[0]], node)
 
 
-def compile_file(path: str | Path, kind: str, api: Api = API) -> CompiledFile:
+def compile_file(path: str | Path, kind: str, api: Api = API,
+                 defines: Mapping[str, str] | None = None) -> CompiledFile:
     """Read and compile one emitted C++ file; every problem is a `CompileError` with file:line."""
     try:
         source = Path(path).read_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise CompileError(f"cannot read: {exc}", Location(str(path))) from None
-    return Compiler(str(path), source, kind, api).compile()
+    return Compiler(str(path), source, kind, api, defines).compile()
 
 
-def compile_source(source: str, kind: str, path: str = "<source>.cpp", api: Api = API) -> CompiledFile:
-    return Compiler(path, source, kind, api).compile()
+def compile_source(source: str, kind: str, path: str = "<source>.cpp", api: Api = API,
+                   defines: Mapping[str, str] | None = None) -> CompiledFile:
+    return Compiler(path, source, kind, api, defines).compile()

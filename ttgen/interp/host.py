@@ -503,6 +503,20 @@ def _u32_list(values, what: str) -> list[int]:
     return out
 
 
+def _defines(value) -> dict[str, str]:
+    """A config's `defines` (std::map<std::string, std::string>, written as a brace list of pairs) as -D pairs."""
+    if not value:
+        return {}
+    pairs = value.items() if isinstance(value, dict) else value
+    out = {}
+    for pair in pairs:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(isinstance(p, str) for p in pair):
+            raise violation("host-api", "kernel defines are a map of name to value strings, e.g. "
+                                        "{{\"FUSE_BIAS\", \"1\"}}")
+        out[pair[0]] = pair[1]
+    return out
+
+
 @API.function(TM + "CreateKernel", groups=H, header=HOST_API_H)
 def create_kernel(program, file_name, core_spec, config):
     run = _run()
@@ -518,11 +532,10 @@ def create_kernel(program, file_name, core_spec, config):
         kind = "compute"
     else:
         raise violation("host-api", "CreateKernel takes a DataMovementConfig or a ComputeConfig")
-    if config.defines:
-        raise violation("host-api", "kernel defines are not supported: emitted kernels are plain C++")
+    defines = _defines(config.defines)
     compile_error = None
     try:
-        compiled = compile_file(path, kind)
+        compiled = compile_file(path, kind, defines=defines)
     except CompileError as exc:
         if not run.dry:
             raise
@@ -530,6 +543,7 @@ def create_kernel(program, file_name, core_spec, config):
     spec = prog.KernelSpec(handle, path, kind, _cores(core_spec), compiled, where,
                            compile_args=_u32_list(config.compile_args, "compile-time args"))
     spec.compile_error = compile_error
+    spec.defines = defines
     if kind == "dataflow":
         spec.processor = config.processor
         spec.noc = int(config.noc)

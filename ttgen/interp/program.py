@@ -41,6 +41,7 @@ class KernelSpec:
     runtime_args: dict[Coord, list[int]] = field(default_factory=dict)
     common_args: list[int] = field(default_factory=list)
     compile_error: Exception | None = None  # set by a dry run when the interpreter cannot compile the file
+    defines: dict = field(default_factory=dict)  # CreateKernel's defines, as -DNAME=value
 
     @property
     def name(self) -> str:
