@@ -17,14 +17,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import compute, dataflow, host  # noqa: F401 - importing registers the API entries
+from . import compute, dataflow, host, objects  # noqa: F401 - importing registers the API entries
 from .cpp import CompileError, compile_source
 
 KERNEL_PATH = re.compile(r"/kernels/.*\.cpp$")
 
 
-def kernel_kind(path: str) -> str:
-    """The core a kernel file runs on, read off its path as ttnn's op folders name them."""
+def kernel_kind(path: str, source: str = "") -> str:
+    """The core a kernel file runs on: compute if it includes the compute API or its path says so."""
+    if re.search(r'#include\s*["<](api/compute/|compute_kernel_api)', source):
+        return "compute"
     lowered = path.lower()
     return "compute" if "/compute/" in lowered or "compute" in Path(lowered).name else "dataflow"
 
@@ -55,7 +57,7 @@ def refusal_class(message: str) -> str:
 
 def compile_one(path: str, source: str) -> Outcome:
     try:
-        compile_source(source, kernel_kind(path), path=path)
+        compile_source(source, kernel_kind(path, source), path=path)
     except CompileError as exc:
         return Outcome(path, "refused", refusal_class(str(exc)))
     except RecursionError:

@@ -947,6 +947,8 @@ class Compiler:
         return self._list_literal(node)
 
     def _list_literal(self, node: Node) -> ast.expr:
+        if any(c.type == "initializer_pair" for c in node.named_children):  # {.page_id = i}: a struct argument
+            return self.call(self.bind(cruntime.Designated, "Designated"), [], node, self._designated(node))
         return self.at(ast.List([self._arg(c) for c in node.named_children if c.type != "comment"], ast.Load()), node)
 
     def _arg(self, node: Node) -> ast.expr:

@@ -143,6 +143,22 @@ class CppObject:
         return self
 
 
+class Designated(CppObject):
+    """A designated brace list passed where a struct is expected (`{.page_id = i}`): its fields by name."""
+
+    cpp_name = "designated initialiser"
+
+    def __init__(self, **values: Any):
+        self.values = values
+        self.cpp_fields = frozenset(values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def member(obj: Any, name: str) -> Any:
     """`obj.name` / `obj->name` for a method call or a field read."""
     if isinstance(obj, CppObject) and (name in obj.cpp_methods or name in obj.cpp_fields):

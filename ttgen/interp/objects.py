@@ -1,0 +1,171 @@
+"""The object API of the kernel headers: `Noc`, `CircularBuffer`, `UnicastEndpoint` (ttnn 0.74.0).
+
+Most of the pinned release's own kernels use it (`Noc noc; noc.async_read(src, cb, size, {.page_id = i}, {})`,
+`CircularBuffer cb(id); cb.reserve_back(1)`), declared in `api/dataflow/noc.h`, `api/dataflow/circular_buffer.h`
+and `api/dataflow/endpoints.h`. Each method resolves its source and destination the way the header's
+`noc_traits_t<T>` specialisation does, then runs the same builtin as the free-function form, so every protocol
+check of those applies unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import dataflow as df
+from .api import API, DATAFLOW, DEVICE
+from .checks import violation
+from .cruntime import CppObject, Designated, wrap_u32
+from .device import noc_xy_addr
+
+NOC_H = "api/dataflow/noc.h"
+CB_OBJ_H = "api/dataflow/circular_buffer.h"
+ENDPOINTS_H = "api/dataflow/endpoints.h"
+
+# Fields of each noc_traits_t<T> argument struct, in declaration order (a positional brace list fills them so).
+_TENSOR_ARGS = ("page_id", "offset_bytes")  # api/tensor/noc_traits.h
+_CB_ARGS = ("offset_bytes",)  # api/dataflow/circular_buffer.h
+_ENDPOINT_ARGS = ("noc_x", "noc_y", "addr")  # api/dataflow/endpoints.h
+
+
+def _fields(args: Any, names: tuple[str, ...], what: str) -> list[int]:
+    """The values of an argument struct given as `{.a = 1}`, `{1, 2}`, `{}` or omitted; unset fields are 0."""
+    if args is None:
+        return [0] * len(names)
+    if isinstance(args, Designated):
+        unknown = set(args.values) - set(names)
+        if unknown:
+            raise violation("noc-bounds", f"{what}: no field {', '.join(sorted(unknown))} (the struct has {', '.join(names)})")
+        return [wrap_u32(args.values.get(n, 0)) for n in names]
+    if isinstance(args, list):
+        if len(args) > len(names):
+            raise violation("noc-bounds", f"{what}: {len(args)} values for the {len(names)} fields "
+                                          f"({', '.join(names)})")
+        return [wrap_u32(v) for v in args] + [0] * (len(names) - len(args))
+    raise violation("noc-bounds", f"{what}: expected a brace list of ({', '.join(names)})")
+
+
+class CircularBuffer(CppObject):
+    """`CircularBuffer cb(cb_id)`: the CB calls as methods."""
+
+    cpp_name = "CircularBuffer"
+    cpp_methods = frozenset({"get_cb_id", "reserve_back", "push_back", "wait_front", "pop_front", "get_write_ptr",
+                             "get_read_ptr", "get_tile_size", "pages_available_at_front",
+                             "pages_reservable_at_back"})
+
+    def __init__(self, cb_id: int):
+        self.cb_id = wrap_u32(cb_id)
+
+    def get_cb_id(self) -> int:
+        return self.cb_id
+
+    def reserve_back(self, num_pages) -> None:
+        df.cb_reserve_back(self.cb_id, num_pages)
+
+    def push_back(self, num_pages) -> None:
+        df.cb_push_back(self.cb_id, num_pages)
+
+    def wait_front(self, num_pages) -> None:
+        df.cb_wait_front(self.cb_id, num_pages)
+
+    def pop_front(self, num_pages) -> None:
+        df.cb_pop_front(self.cb_id, num_pages)
+
+    def get_write_ptr(self) -> int:
+        return df.get_write_ptr(self.cb_id)
+
+    def get_read_ptr(self) -> int:
+        return df.get_read_ptr(self.cb_id)
+
+    def get_tile_size(self) -> int:
+        return df.get_tile_size(self.cb_id)
+
+    def pages_available_at_front(self, num_pages) -> bool:
+        return df.cb_pages_available_at_front(self.cb_id, num_pages)
+
+    def pages_reservable_at_back(self, num_pages) -> bool:
+        return df.cb_pages_reservable_at_back(self.cb_id, num_pages)
+
+
+class UnicastEndpoint(CppObject):
+    """`UnicastEndpoint{}`: a core's L1 named by the transfer's {noc_x, noc_y, addr} arguments."""
+
+    cpp_name = "UnicastEndpoint"
+
+
+def _source(src, args, local: bool, what: str) -> int:
+    """Where a transfer reads: a NoC address (a read) or a local L1 address (a write's source)."""
+    if isinstance(src, df.TensorAccessor) and not local:
+        page_id, offset = _fields(args, _TENSOR_ARGS, what)
+        return src.get_noc_addr(page_id, offset)
+    if isinstance(src, CircularBuffer) and local:
+        (offset,) = _fields(args, _CB_ARGS, what)
+        return df.get_read_ptr(src.cb_id) + offset
+    if isinstance(src, UnicastEndpoint):
+        x, y, addr = _fields(args, _ENDPOINT_ARGS, what)
+        return addr if local else noc_xy_addr(x, y, addr)
+    return _bad_endpoint(src, "source", local, what)
+
+
+def _destination(dst, args, local: bool, what: str) -> int:
+    """Where a transfer lands: a local L1 address (a read) or a NoC address (a write)."""
+    if isinstance(dst, df.TensorAccessor) and not local:
+        page_id, offset = _fields(args, _TENSOR_ARGS, what)
+        return dst.get_noc_addr(page_id, offset)
+    if isinstance(dst, CircularBuffer) and local:
+        (offset,) = _fields(args, _CB_ARGS, what)
+        return df.get_write_ptr(dst.cb_id) + offset
+    if isinstance(dst, UnicastEndpoint):
+        x, y, addr = _fields(args, _ENDPOINT_ARGS, what)
+        return addr if local else noc_xy_addr(x, y, addr)
+    return _bad_endpoint(dst, "destination", local, what)
+
+
+def _bad_endpoint(obj, role: str, local: bool, what: str) -> int:
+    name = getattr(obj, "cpp_name", type(obj).__name__)
+    where = "in this core's L1" if local else "reached over the NoC"
+    raise violation("noc-bounds", f"{what}: a {name} cannot be the {role} here (it must be {where}; see the "
+                                  f"noc_traits_t specialisations of the object API)")
+
+
+class Noc(CppObject):
+    """`Noc noc;` (`Noc(noc_id)`): NoC transfers and barriers as methods."""
+
+    cpp_name = "Noc"
+    cpp_methods = frozenset({"get_noc_id", "async_read", "async_write", "async_read_barrier", "async_write_barrier",
+                             "async_writes_flushed", "async_full_barrier", "async_atomic_barrier"})
+
+    def __init__(self, noc_id: int | None = None):
+        self.noc_id = 0 if noc_id is None else wrap_u32(noc_id)
+
+    def get_noc_id(self) -> int:
+        return self.noc_id
+
+    def async_read(self, src, dst, size_bytes, src_args=None, dst_args=None, noc_opts=None) -> None:
+        what = "Noc::async_read"
+        df.noc_async_read((), _source(src, src_args, False, what), _destination(dst, dst_args, True, what),
+                          size_bytes)
+
+    def async_write(self, src, dst, size_bytes, src_args=None, dst_args=None, noc_opts=None) -> None:
+        what = "Noc::async_write"
+        df.noc_async_write((), _source(src, src_args, True, what), _destination(dst, dst_args, False, what),
+                           size_bytes)
+
+    def async_read_barrier(self, noc_opts=None) -> None:
+        df.noc_async_read_barrier()
+
+    def async_write_barrier(self, noc_opts=None) -> None:
+        df.noc_async_write_barrier()
+
+    def async_writes_flushed(self, noc_opts=None) -> None:
+        df.noc_async_writes_flushed()
+
+    def async_full_barrier(self, noc_opts=None) -> None:
+        df.noc_async_full_barrier()
+
+    def async_atomic_barrier(self, noc_opts=None) -> None:
+        df.noc_async_atomic_barrier()
+
+
+API.type("Noc", Noc, groups={DATAFLOW}, header=NOC_H, args=(0, 1))
+API.type("CircularBuffer", CircularBuffer, groups=DEVICE, header=CB_OBJ_H, args=(1, 1))
+API.type("UnicastEndpoint", UnicastEndpoint, groups={DATAFLOW}, header=ENDPOINTS_H, args=(0, 0))
