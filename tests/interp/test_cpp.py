@@ -19,6 +19,7 @@ import ttgen.interp.host  # noqa: F401
 from ttgen.interp import cpp, cruntime
 from ttgen.interp.api import Api
 from ttgen.interp.checks import traceback_cpp_location
+from ttgen.interp.api import API
 from ttgen.interp.cpp import CompileError, compile_source, parse_number
 from ttgen.interp.cruntime import CppObject, CppRuntimeError
 
@@ -188,6 +189,27 @@ def test_increments_inside_expressions():
     }"""
     assert run(src, 5) == 4 * 100000000 + 2 * 10000 + 255 * 10
     assert run("int f() { int k = 3; int s = 0; while (k--) { s += k; } return s * 10 + k; }") == 3 * 10 - 1
+
+
+def test_type_and_namespace_aliases_and_static_assert():
+    src = """
+    using address_t = uint32_t;
+    namespace cst = tt::constants;
+    static_assert(sizeof(uint32_t) == 4, "u32");
+    int f() {
+        using small = uint8_t;
+        small s = 300;
+        address_t a = 0;
+        a = a - 1;
+        static_assert(1 + 1 == 2);
+        return s + (a == 0xFFFFFFFF) * 1000 + cst::TILE_HW;
+    }"""
+    assert run(src, kind=HO, api=API) == 44 + 1000 + 1024
+    assert _err('static_assert(2 < 1, "too small");\nint f() { return 0; }') == \
+        ("k.cpp", 1, "static assertion failed: too small")
+    # a function's aliases and using-directives end with it
+    scoped = "int g() {\n  using small = uint8_t;\n  return 0;\n}\nint f() {\n  small s = 1;\n  return s;\n}"
+    assert _err(scoped)[1] == 6
 
 
 def test_logical_operators_give_bool():

@@ -264,3 +264,53 @@ def test_file_scope_constants_read_each_kernels_own_compile_args(dev):
     page = 2048
     assert np.array_equal(a_out.data[:3 * page], a.data[:3 * page]) and not a_out.data[3 * page:].any()
     assert np.array_equal(b_out.data[:2 * page], b.data[:2 * page]) and not b_out.data[2 * page:].any()
+
+
+def test_named_compile_time_args(dev):
+    named = (FILE_SCOPE_CB.replace("get_compile_time_arg_val(0)", 'get_named_compile_time_arg_val("cb_in")')
+             .replace("get_compile_time_arg_val(1)", 'get_named_compile_time_arg_val("num_pages")'))
+    a, a_out = dev.buffer(tiles(4)), dev.buffer(np.zeros((4, 32, 32), np.float32))
+    dev.cb(3, 1)
+    dev.kernel("dataflow", named, args=[a.address, a_out.address], compile_args=[0, 0, 2, 2048],
+               named_compile_args={"cb_in": 3, "num_pages": 4})
+    dev.launch()
+    assert np.array_equal(a_out.data, a.data)
+
+
+def test_named_compile_time_arg_missing(dev):
+    named = FILE_SCOPE_CB.replace("get_compile_time_arg_val(1)", 'get_named_compile_time_arg_val("num_pages")')
+    dev.cb(0, 1)
+    dev.kernel("dataflow", named, args=[0, 0], compile_args=[0, 0, 2, 2048], named_compile_args={"cb_in": 0})
+    with pytest.raises(Violation) as info:
+        dev.launch()
+    assert info.value.check == "runtime-args" and '"num_pages"' in str(info.value) and "cb_in" in str(info.value)
+    assert info.value.location.line == 4
+
+
+DEBUG = """
+#include "api/dataflow/dataflow_api.h"
+#include "api/debug/dprint.h"
+void kernel_main() {
+    uint32_t n = get_arg_val<uint32_t>(0);
+    uint32_t capped = std::min(n, 8u) + std::max(0u, UINT32_MAX - UINT32_MAX);
+    DPRINT << "n=" << n << " capped=" << capped << ENDL();
+    ASSERT(capped < 8);
+}
+"""
+
+
+def test_dprint_std_min_and_assert(dev):
+    dev.kernel("dataflow", DEBUG, args=[5])
+    dev.launch()
+    dev2 = type(dev)()
+    dev2.kernel("dataflow", DEBUG, args=[12])
+    with pytest.raises(Violation) as info:
+        dev2.launch()
+    assert info.value.check == "kernel-assert" and info.value.location.line == 8
+
+
+def test_dprint_lines_are_kept_per_kernel_instance(dev):
+    dev.kernel("dataflow", DEBUG.replace("ASSERT(capped < 8);", ""), args=[12])
+    dev.launch()
+    (thread,) = dev.model.threads
+    assert thread.kernel.printed == ["n=12 capped=8\n"]

@@ -30,6 +30,7 @@ CHECKS = {
     "semaphore": "semaphore misuse",
     "runtime-args": "runtime or compile-time argument missing or out of range",
     "host-api": "host program misuses the host API",
+    "kernel-assert": "an ASSERT in kernel code failed (the watcher would halt the core)",
     "budget": "step or wall-clock budget exhausted (endless loop?)",
     "unmodelled": "an API feature the interpreter does not model (reported rather than guessed at)",
     "cpp-fault": "a C++-level fault in executed code (division by zero, bad index, use of an uninitialised value)",

@@ -67,6 +67,10 @@ def _expand_attribute_macros(source: str) -> str:
     return _MACRO_RE.sub(lambda m: _ATTRIBUTE_MACROS[m.group(1)].ljust(len(m.group(1))), source)
 
 
+def _static_assert_failed(message: str) -> None:
+    raise cruntime.CppRuntimeError(f"static assertion failed: {message}")
+
+
 class Redeclaration(Exception):
     """A name declared twice in one scope (a C++ error the compiler reports at the declaration)."""
 
@@ -163,6 +167,8 @@ class Compiler:
         self.functions_defined: dict[str, Node] = {}
         self.file_constants: dict[str, _Var] = {}
         self.includes: list[str] = []
+        self.type_aliases: dict[str, str] = {}  # using name = type;
+        self.namespace_aliases: dict[str, str] = {}  # namespace name = a::b;
         self.fn: _FunctionContext | None = None
         self.namespace = ""  # namespace being compiled, "a::b::" (for lookup of this file's own names)
         self._runtime_names()
@@ -253,6 +259,12 @@ class Compiler:
                 continue
             elif t == "using_declaration":
                 self._using(node)
+            elif t == "alias_declaration":
+                self._alias(node, prefix)
+            elif t == "namespace_alias_definition":
+                self._namespace_alias(node)
+            elif t == "static_assert_declaration":
+                self._static_assert(node)
             elif t == "namespace_definition":
                 name = node.child_by_field_name("name")
                 inner = prefix + (name.text.decode() + "::" if name is not None else "")
@@ -281,6 +293,48 @@ class Compiler:
         if m:  # using std::uint32_t; - names we resolve anyway
             return
         raise self.unsupported(node, "using declaration")
+
+    def _alias(self, node: Node, prefix: str = "") -> None:
+        """`using address_t = uint32_t;`: an alias of a scalar or API type, seen wherever a type is written."""
+        name = node.child_by_field_name("name").text.decode()
+        target = self._type_text(node.child_by_field_name("type"))
+        known = target in cruntime.INTEGRAL_STORE or target in ("float", "double", "bool", "void") or \
+            (re.fullmatch(r"[\w:]+", target) and self.api.lookup(target, self.kind, self.usings) is not None)
+        if not known:
+            raise self.unsupported(node, "alias of a type the interpreter does not model")
+        self.type_aliases[prefix + name] = target
+        if self.fn is not None or prefix:
+            self.type_aliases[name] = target
+
+    def _namespace_alias(self, node: Node) -> None:
+        """`namespace kutil = norm::kernel_util;`: names written `kutil::x` are looked up as `norm::kernel_util::x`."""
+        parts = [c for c in node.named_children if c.type != "comment"]
+        alias, target = parts[0].text.decode(), re.sub(r"\s+", "", parts[-1].text.decode()).removeprefix("::")
+        self.namespace_aliases[alias] = target
+
+    def _static_assert(self, node: Node) -> list[ast.stmt]:
+        """`static_assert(cond, "why")`: checked when the enclosing code runs (conditions read kernel args)."""
+        args = [c for c in node.named_children if c.type != "comment"]
+        cond = self._expr(args[0])
+        message = _string_value(args[1]) if len(args) > 1 and args[1].type == "string_literal" else \
+            node.text.decode().split("\n")[0]
+        check = self.at(ast.If(self.at(ast.UnaryOp(ast.Not(), cond), node), [self.at(ast.Expr(self.call(
+            self.bind(_static_assert_failed, "static_assert_failed"), [ast.Constant(message)], node)), node)], []), node)
+        if self.fn is not None:
+            return [check]
+        self.fn = _FunctionContext()
+        module = ast.Module([check], [])
+        ast.fix_missing_locations(module)
+        try:
+            exec(compile(module, self.path, "exec"), self.globals)  # noqa: S102 - our own lowering
+        except AttributeError:
+            if Scheduler._current is not None:
+                raise  # reads a kernel argument: not checkable before the kernel runs; the compiler checks it
+        except cruntime.CppRuntimeError as exc:
+            raise self.error(node, str(exc)) from None
+        finally:
+            self.fn = None
+        return []
 
     def _function_name(self, node: Node) -> str:
         decl = node.child_by_field_name("declarator")
@@ -378,7 +432,9 @@ class Compiler:
             if var.store is not None:
                 prologue.append(self.at(ast.Assign([ast.Name(var.py, ast.Store())],
                                                    self._apply_store(var, ast.Name(var.py, ast.Load()), p)), p))
+        usings, aliases = list(self.usings), dict(self.type_aliases)
         body = prologue + self._block(node.child_by_field_name("body"))
+        self.usings, self.type_aliases = usings, aliases  # a function's using-directives and aliases end with it
         if not body:
             body = [self.at(ast.Pass(), node)]
         fdef = ast.FunctionDef(self._py_function_name(name), ast.arguments([], params, None, [], [], None, []),
@@ -422,6 +478,14 @@ class Compiler:
             if not node.named_children:
                 return []
             return self._expression_statement(node.named_children[0])
+        if t == "alias_declaration":
+            self._alias(node)
+            return []
+        if t == "using_declaration":
+            self._using(node)  # a using-directive in a function: its names resolve from here on
+            return []
+        if t == "static_assert_declaration":
+            return self._static_assert(node)
         if t == "for_statement":
             return self._for(node)
         if t == "for_range_loop":
@@ -548,7 +612,12 @@ class Compiler:
         return name
 
     def _type_text(self, type_node: Node) -> str:
-        return re.sub(r"\s+", " ", type_node.text.decode()).strip()
+        text = re.sub(r"\s+", " ", type_node.text.decode()).strip()
+        for _ in range(8):  # an alias may name another alias
+            if text not in self.type_aliases:
+                break
+            text = self.type_aliases[text]
+        return text
 
     def _store_for(self, type_node: Node | None, declarator: Node | None) -> Callable | None:
         if type_node is None:
@@ -637,7 +706,7 @@ class Compiler:
             name = prefix + template.child_by_field_name("name").text.decode()
             targs = self._template_args(template.child_by_field_name("arguments"))
         else:
-            name = text
+            name = self.type_aliases.get(text, text)
         entry = self._resolve(name_node, name)
         if entry.kind != TYPE:
             raise self.error(type_node, f"'{name}' is not a type")
@@ -843,6 +912,9 @@ class Compiler:
         raise self.error(node, f"'{name}' is a {entry.kind}, not a value")
 
     def _resolve(self, node: Node, name: str) -> ApiEntry:
+        head, sep, rest = name.partition("::")
+        if sep and head in self.namespace_aliases:
+            name = f"{self.namespace_aliases[head]}::{rest}"
         entry = self.api.lookup(name, self.kind, self.usings)
         if entry is not None:
             if entry.deprecated:

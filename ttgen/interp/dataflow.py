@@ -54,6 +54,16 @@ def get_compile_time_arg_val(arg_idx):
     return args[arg_idx]
 
 
+@API.function("get_named_compile_time_arg_val", groups=DEVICE, header=ARGS_H)
+def get_named_compile_time_arg_val(name):
+    named = ctx.kernel().spec.named_compile_args
+    if name not in named:
+        known = ", ".join(sorted(named)) or "none"
+        raise violation("runtime-args", f"get_named_compile_time_arg_val(\"{name}\") but the kernel was created "
+                                        f"without that name (named compile-time args: {known})")
+    return named[name]
+
+
 # ----- TensorAccessor ----------------------------------------------------------------------------------------
 
 _IS_SHARDED, _IS_DRAM = 1, 2

@@ -503,18 +503,27 @@ def _u32_list(values, what: str) -> list[int]:
     return out
 
 
-def _defines(value) -> dict[str, str]:
-    """A config's `defines` (std::map<std::string, std::string>, written as a brace list of pairs) as -D pairs."""
+def _named(value, what: str, example: str, is_value) -> dict:
+    """A config's map field (`defines`, `named_compile_args`: a std::map written as a brace list of pairs)."""
     if not value:
         return {}
-    pairs = value.items() if isinstance(value, dict) else value
     out = {}
-    for pair in pairs:
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(isinstance(p, str) for p in pair):
-            raise violation("host-api", "kernel defines are a map of name to value strings, e.g. "
-                                        "{{\"FUSE_BIAS\", \"1\"}}")
+    for pair in (value.items() if isinstance(value, dict) else value):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not isinstance(pair[0], str) \
+                or not is_value(pair[1]):
+            raise violation("host-api", f"{what} are a map of name to value, e.g. {example}")
         out[pair[0]] = pair[1]
     return out
+
+
+def _defines(value) -> dict[str, str]:
+    return _named(value, "kernel defines", '{{"FUSE_BIAS", "1"}}', lambda v: isinstance(v, str))
+
+
+def _named_compile_args(value) -> dict[str, int]:
+    named = _named(value, "named compile-time args", '{{"cb_in", 0}}',
+                   lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool))
+    return {k: wrap_u32(v) for k, v in named.items()}
 
 
 @API.function(TM + "CreateKernel", groups=H, header=HOST_API_H)
@@ -544,6 +553,7 @@ def create_kernel(program, file_name, core_spec, config):
                            compile_args=_u32_list(config.compile_args, "compile-time args"))
     spec.compile_error = compile_error
     spec.defines = defines
+    spec.named_compile_args = _named_compile_args(config.named_compile_args)
     if kind == "dataflow":
         spec.processor = config.processor
         spec.noc = int(config.noc)

@@ -42,6 +42,7 @@ class KernelSpec:
     common_args: list[int] = field(default_factory=list)
     compile_error: Exception | None = None  # set by a dry run when the interpreter cannot compile the file
     defines: dict = field(default_factory=dict)  # CreateKernel's defines, as -DNAME=value
+    named_compile_args: dict = field(default_factory=dict)  # name -> value, for get_named_compile_time_arg_val
 
     @property
     def name(self) -> str:
@@ -57,6 +58,7 @@ class KernelInstance:
     device: Device
     program: "ProgramModel"
     file_constants: dict = field(default_factory=dict, repr=False, compare=False)  # see per_kernel_constant
+    printed: list = field(default_factory=list, repr=False, compare=False)  # DPRINT lines (debug.py)
 
     @property
     def args(self) -> list[int]:
