@@ -172,6 +172,11 @@ def _pip_command(dest: Path, progress_bar: str) -> list[str]:
             "--no-input", "--progress-bar", progress_bar, "-d", str(dest), f"ttnn=={TTNN_VERSION}"]
 
 
+def download_wheel(dest: Path, progress: Progress | None = None) -> Path:
+    """`pip download` the pinned ttnn wheel into `dest` (the kernel corpus of scripts/frontend_coverage.py)."""
+    return _download(dest, progress or (lambda description, completed, total: None))
+
+
 def _download(dest: Path, progress: Progress) -> Path:
     """`pip download` the pinned wheel into `dest`; returns the wheel file."""
     description = f"downloading ttnn {TTNN_VERSION}"

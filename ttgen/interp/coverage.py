@@ -44,6 +44,7 @@ class Outcome:
     path: str
     status: str  # "accepted", "refused" or "crashed"
     reason: str = ""  # the refusal's message class, or the crash's exception line
+    detail: str = ""  # the full first line of the diagnosis
 
 
 def refusal_class(message: str) -> str:
@@ -59,7 +60,7 @@ def compile_one(path: str, source: str) -> Outcome:
     try:
         compile_source(source, kernel_kind(path, source), path=path)
     except CompileError as exc:
-        return Outcome(path, "refused", refusal_class(str(exc)))
+        return Outcome(path, "refused", refusal_class(str(exc)), str(exc).split("\n")[0])
     except RecursionError:
         return Outcome(path, "crashed", "RecursionError")
     except Exception as exc:  # noqa: BLE001 - a crash is what this measures
