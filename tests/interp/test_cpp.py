@@ -212,6 +212,25 @@ def test_type_and_namespace_aliases_and_static_assert():
     assert _err(scoped)[1] == 6
 
 
+def test_function_templates():
+    src = """
+    template <uint32_t N, bool twice = false>
+    uint32_t scale(uint32_t x) {
+        if constexpr (twice) { return x * N * 2; }
+        return x * N;
+    }
+    template <typename T>
+    T narrow(uint32_t v) { return static_cast<T>(v); }
+    template <typename T>
+    T ident(T v) { return v; }
+    int f() {
+        return scale<3>(2) + scale<3, true>(1) * 100 + narrow<uint8_t>(257) * 10000 + ident(7) * 100000;
+    }"""
+    assert run(src) == 6 + 600 + 10000 + 700000
+    missing = "template <uint32_t N>\nuint32_t g() { return N; }\nint f() {\n  return g();\n}"
+    assert _err(missing) == ("k.cpp", 4, "template argument 'N' of 'g' is neither given nor defaulted")
+
+
 def test_logical_operators_give_bool():
     assert run("int f(int a, int b) { int y = a && b; return y; }", 2, 3) == 1
     assert run("int f(int a, int b) { int y = a || b; return y; }", 2, 0) == 1

@@ -29,16 +29,8 @@ def device() -> "Device":
     return Scheduler._current.thread.kernel.device
 
 
-def per_kernel_constant(thunk) -> object:
-    """The value of a file-scope constant that reads its kernel's arguments, computed once per kernel instance."""
-    values = Scheduler._current.thread.kernel.file_constants
-    if thunk not in values:
-        values[thunk] = thunk()
-    return values[thunk]
-
-
 def block(wait: Wait) -> None:
     Scheduler.current().block(wait)
 
 
-__all__ = ["thread", "core", "kernel", "device", "block", "per_kernel_constant", "Wait"]
+__all__ = ["thread", "core", "kernel", "device", "block", "Wait"]

@@ -27,7 +27,6 @@ from ..cpp_keywords import CPP_KEYWORDS
 from ..errors import Location, TtgenError
 from . import cruntime
 from .api import API, CONSTANT, FUNCTION, TYPE, Api, ApiEntry
-from .context import per_kernel_constant
 from .preprocess import PreprocessError, needs_preprocessing, preprocess
 from .scheduler import Scheduler
 
@@ -67,6 +66,14 @@ def _expand_attribute_macros(source: str) -> str:
     return _MACRO_RE.sub(lambda m: _ATTRIBUTE_MACROS[m.group(1)].ljust(len(m.group(1))), source)
 
 
+def per_kernel_constant(thunk: Callable[[], Any]) -> Any:
+    """The value of a file-scope constant that reads its kernel's arguments, computed once per kernel instance."""
+    values = Scheduler._current.thread.kernel.file_constants
+    if thunk not in values:
+        values[thunk] = thunk()
+    return values[thunk]
+
+
 def _static_assert_failed(message: str) -> None:
     raise cruntime.CppRuntimeError(f"static assertion failed: {message}")
 
@@ -85,6 +92,7 @@ class _Var:
     store: Callable | None  # conversion applied when the variable is assigned (integer wrap), or None
     ref: bool = False  # declared as a reference: a copy here, so assigning to it would not reach the referent
     deferred: bool = False  # a file constant evaluated per kernel instance: `py` names its thunk
+    type_param: bool = False  # a function template's `typename T`: its value is the type's name
 
 
 _NUM_SUFFIX = re.compile(r"(?i)(ull|llu|ul|lu|ll|u|l)$")  # integer suffixes only: "f" is a hex digit
@@ -168,6 +176,7 @@ class Compiler:
         self.file_constants: dict[str, _Var] = {}
         self.includes: list[str] = []
         self.type_aliases: dict[str, str] = {}  # using name = type;
+        self.template_params: dict[str, list] = {}  # function template -> [(name, is typename, default node)]
         self.namespace_aliases: dict[str, str] = {}  # namespace name = a::b;
         self.fn: _FunctionContext | None = None
         self.namespace = ""  # namespace being compiled, "a::b::" (for lookup of this file's own names)
@@ -259,6 +268,8 @@ class Compiler:
                 continue
             elif t == "using_declaration":
                 self._using(node)
+            elif t == "template_declaration":
+                self._template(node, prefix)
             elif t == "alias_declaration":
                 self._alias(node, prefix)
             elif t == "namespace_alias_definition":
@@ -293,6 +304,46 @@ class Compiler:
         if m:  # using std::uint32_t; - names we resolve anyway
             return
         raise self.unsupported(node, "using declaration")
+
+    def _template(self, node: Node, prefix: str) -> None:
+        """A function template: its template parameters become leading parameters of the compiled function, filled
+        at each call from the explicit template arguments (or the parameter's default)."""
+        inner = [c for c in node.named_children if c.type not in ("template_parameter_list", "comment")]
+        if len(inner) != 1 or inner[0].type != "function_definition":
+            raise self.unsupported(node, "template other than a function template")
+        params = []
+        for p in node.child_by_field_name("parameters").named_children:
+            if p.type == "comment":
+                continue
+            typename = p.type in ("type_parameter_declaration", "optional_type_parameter_declaration")
+            if p.type not in ("parameter_declaration", "optional_parameter_declaration") and not typename:
+                raise self.unsupported(p, "template parameter")
+            name_node = p.child_by_field_name("name") if typename else p.child_by_field_name("declarator")
+            if name_node is None:
+                name_node = next((c for c in p.named_children if c.type == "type_identifier"), None)
+            if name_node is None:
+                raise self.unsupported(p, "unnamed template parameter")
+            default = p.child_by_field_name("default_type" if typename else "default_value")
+            params.append((name_node.text.decode(), typename, default))
+        name = prefix + self._function_name(inner[0])
+        if name in self.functions_defined:
+            raise self.error(node, f"function '{name}' defined twice (overloads are not supported)")
+        self.functions_defined[name] = inner[0]
+        self.template_params[name] = params
+
+    def _template_call_args(self, name: str, targs: list[ast.expr], node: Node) -> list[ast.expr]:
+        params = self.template_params[name]
+        if len(targs) > len(params):
+            raise self.error(node, f"'{name}' takes {len(params)} template arguments, got {len(targs)}")
+        out = list(targs)
+        for pname, typename, default in params[len(targs):]:
+            if default is None:
+                if typename:  # deduced from the arguments: the interpreter's values carry their own type
+                    out.append(ast.Constant(None))
+                    continue
+                raise self.error(node, f"template argument '{pname}' of '{name}' is neither given nor defaulted")
+            out.append(ast.Constant(self._type_text(default)) if typename else self._expr(default))
+        return out
 
     def _alias(self, node: Node, prefix: str = "") -> None:
         """`using address_t = uint32_t;`: an alias of a scalar or API type, seen wherever a type is written."""
@@ -414,6 +465,10 @@ class Compiler:
             decl = decl.child_by_field_name("declarator")
         params = []
         prologue: list[ast.stmt] = []
+        for tname, typename, _ in self.template_params.get(name, []):
+            var = self.fn.declare(tname, None)
+            var.type_param = typename
+            params.append(ast.arg(var.py))
         for p in decl.child_by_field_name("parameters").named_children:
             if p.type == "comment":
                 continue
@@ -1098,8 +1153,11 @@ class Compiler:
             return self.call(bound, args, node)
         else:
             raise self.unsupported(fn_node, "call target")
-        own = self._in_file(name, self.functions_defined) if not targs else None
-        if own is not None:
+        own = self._in_file(name, self.functions_defined)
+        if own is not None and own in self.template_params:
+            return self.call(ast.Name(self._py_function_name(own), ast.Load()),
+                             self._template_call_args(own, targs, node) + args, node)
+        if own is not None and not targs:
             return self.call(ast.Name(self._py_function_name(own), ast.Load()), args, node)
         if name == "std::move" and len(args) == 1:
             return args[0]
@@ -1124,6 +1182,9 @@ class Compiler:
             if entry is None:
                 raise self.unsupported(node, "reinterpret_cast")
             return self.call(self.bind(entry.value, "reinterpret_cast"), [ast.Constant(type_text), args[0]], node)
+        param = self.fn.lookup(type_text) if self.fn is not None else None
+        if param is not None and param.type_param:  # static_cast<T>(x) in a function template
+            return self.call(self.rt("cast"), [ast.Name(param.py, ast.Load()), args[0]], node)
         return self.call(self.rt("cast"), [ast.Constant(type_text), args[0]], node)
 
 

@@ -102,7 +102,9 @@ def cmod(a: Any, b: Any) -> Any:
 
 
 def cast(type_name: str, value: Any) -> Any:
-    """static_cast / C-style cast to a scalar type."""
+    """static_cast / C-style cast to a scalar type (None: a template's deduced type, the value's own)."""
+    if type_name is None:
+        return value
     store = INTEGRAL_STORE.get(type_name)
     if store is not None:
         return store(value)

@@ -18,7 +18,7 @@ from .. import arch
 from ..numerics import layout
 from ..numerics.formats import FORMATS, DataFormat, decode_tile, encode_tile
 from . import program as prog
-from .api import API, HOST
+from .api import API, DEVICE, HOST
 from .checks import current_cpp_location, violation
 from .cpp import CompileError, compile_file
 from .cruntime import CppObject, CppRuntimeError, wrap_u32
@@ -75,8 +75,11 @@ API.constants("UnpackToDestMode", {"Default": "Default", "UnpackToDestFp32": "Un
 API.constant("NUM_CIRCULAR_BUFFERS", arch.NUM_CIRCULAR_BUFFERS, groups=H,
              header="tt-metalium/circular_buffer_constants.h")
 API.constants(TM + "BufferType", {"DRAM": "DRAM", "L1": "L1"}, groups=H, header="tt-metalium/buffer_types.hpp")
+# Kernels include it as well (the JIT build has the api folder on its include path).
 API.constants("tt::constants", {"TILE_HEIGHT": arch.TILE_HEIGHT, "TILE_WIDTH": arch.TILE_WIDTH,
-                                "TILE_HW": arch.TILE_HW}, groups=H, header="tt-metalium/constants.hpp")
+                                "TILE_HW": arch.TILE_HW, "FACE_HEIGHT": 16, "FACE_WIDTH": 16, "FACE_HW": 256,
+                                "BFLOAT8_B_TILE_HW": arch.TILE_HW + 64},
+              groups=H | DEVICE, header="tt-metalium/constants.hpp")
 
 
 # ----- small value types -------------------------------------------------------------------------------------
