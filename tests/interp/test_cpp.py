@@ -231,6 +231,44 @@ def test_function_templates():
     assert _err(missing) == ("k.cpp", 4, "template argument 'N' of 'g' is neither given nor defaulted")
 
 
+def test_switch_enters_at_the_matching_case_and_falls_through():
+    src = """
+    int f(int x) {
+        int r = 0;
+        switch (x) {
+            case 1: r += 1;
+            case 2: r += 2; break;
+            default: r += 100;
+            case 4: r += 4;
+        }
+        for (int i = 0; i < 3; i++) {
+    #pragma GCC unroll 2
+            switch (i) { case 1: break; default: r += 1000; }
+        }
+        return r;
+    }"""
+    assert [run(src, x) for x in (1, 2, 3, 4)] == [2003, 2002, 2104, 2004]
+
+
+def test_host_value_types_as_tt_metal_programs_write_them():
+    src = """using namespace tt::tt_metal;
+    int f() {
+        CoreCoord core({2, 3});
+        tt::CBIndex cb = tt::CBIndex::c_16;
+        tt::DataFormat df = tt::DataFormat::Float16_b;
+        auto reader = ReaderDataMovementConfig({7});
+        auto writer = WriterDataMovementConfig();
+        uint32_t index = cb;
+        return core.x * 10 + core.y + index * 100 + (reader.processor == writer.processor) * 10000;
+    }"""
+    assert run(src, kind=HO, api=API) == 23 + 1600
+    bad = compile_source("int f() {\n  CoreCoord c({1, 2, 3});\n  return 0;\n}", HO, path="h.cpp", api=API)
+    with pytest.raises(CppRuntimeError) as info:  # a C++-level error at its line, not a Python TypeError
+        bad.functions["f"]()
+    assert str(info.value) == "CoreCoord takes {x, y}, got 3 values"
+    assert traceback_cpp_location(info.value.__traceback__).line == 2
+
+
 def test_logical_operators_give_bool():
     assert run("int f(int a, int b) { int y = a && b; return y; }", 2, 3) == 1
     assert run("int f(int a, int b) { int y = a || b; return y; }", 2, 0) == 1
@@ -534,7 +572,8 @@ def test_syntax_error_reports_the_first_error_line():
 
 
 @pytest.mark.parametrize("src, line, fragment", [
-    ("int f() {\n  int x = 1;\n  switch (x) { case 1: return 2; }\n  return 0;\n}", 3, "unsupported C++ (switch_statement)"),
+    ("int f() {\n  for (int i = 0; i < 2; i++) {\n    switch (i) { case 1: continue; }\n  }\n  return 0;\n}", 3,
+     "continue inside switch is not supported"),
     ("int f() {\n  goto end;\n  end: return 0;\n}", 2, "unsupported C++ (goto_statement)"),
     ("int f() {\n  auto g = [](int a) { return a; };\n  return g(1);\n}", 2, "unsupported C++ (lambda_expression)"),
     ("int f() {\n  try { return 1; } catch (...) { return 2; }\n}", 2, "unsupported C++ (try_statement)"),

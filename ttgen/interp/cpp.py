@@ -541,6 +541,10 @@ class Compiler:
             return []
         if t == "static_assert_declaration":
             return self._static_assert(node)
+        if t == "switch_statement":
+            return self._switch(node)
+        if t == "preproc_call" and node.child_by_field_name("directive").text.decode() == "#pragma":
+            return []  # #pragma GCC unroll and the like: hints to the compiler
         if t == "for_statement":
             return self._for(node)
         if t == "for_range_loop":
@@ -590,6 +594,48 @@ class Compiler:
                 raise self.unsupported(node, "condition with declaration")
             return self._expr(inner)
         return self._expr(node)
+
+    def _switch(self, node: Node) -> list[ast.stmt]:
+        """`switch` as C++ runs it: enter at the matching case (else `default`, else skip), fall through the
+        cases below until a `break`. Lowered to a run-once loop so `break` leaves it; each case body runs when
+        the entry index is at or before it."""
+        body_node = node.child_by_field_name("body")
+        if self._has_continue(body_node):
+            raise self.error(node, "continue inside switch is not supported")
+        value = self.fn.fresh("switch")
+        entry = self.fn.fresh("entry")
+        cases = [c for c in body_node.named_children if c.type == "case_statement"]
+        if len(cases) != len([c for c in body_node.named_children if c.type != "comment"]):
+            raise self.unsupported(body_node, "statement outside the cases of a switch")
+        stmts: list[ast.stmt] = [self.at(ast.Assign([ast.Name(value, ast.Store())],
+                                                    self._condition(node.child_by_field_name("condition"))), node)]
+        default = next((i for i, c in enumerate(cases) if c.child_by_field_name("value") is None), len(cases))
+        stmts.append(self.at(ast.Assign([ast.Name(entry, ast.Store())], ast.Constant(default)), node))
+        chooser: ast.stmt | None = None
+        for i in reversed(range(len(cases))):  # the first matching case wins
+            label = cases[i].child_by_field_name("value")
+            if label is None:
+                continue
+            test = self.at(ast.Compare(ast.Name(value, ast.Load()), [ast.Eq()], [self._expr(label)]), cases[i])
+            chooser = self.at(ast.If(test, [self.at(ast.Assign([ast.Name(entry, ast.Store())], ast.Constant(i)),
+                                                    cases[i])], [chooser] if chooser else []), cases[i])
+        if chooser is not None:
+            stmts.append(chooser)
+        loop: list[ast.stmt] = []
+        self.fn.scopes.append({})
+        for i, case in enumerate(cases):
+            label = case.child_by_field_name("value")
+            body: list[ast.stmt] = []
+            for child in case.named_children:
+                if (label is None or child.id != label.id) and child.type != "comment":
+                    body.extend(self._statement(child))
+            if body:
+                test = self.at(ast.Compare(ast.Name(entry, ast.Load()), [ast.LtE()], [ast.Constant(i)]), case)
+                loop.append(self.at(ast.If(test, body, []), case))
+        self.fn.scopes.pop()
+        loop.append(self.at(ast.Break(), node))
+        stmts.append(self.at(ast.While(ast.Constant(True), loop, []), node))
+        return stmts
 
     def _has_continue(self, node: Node) -> bool:
         if node.type == "continue_statement":

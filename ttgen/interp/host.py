@@ -89,6 +89,14 @@ class CoreCoord(CppObject):
     cpp_fields = frozenset({"x", "y"})
 
     def __init__(self, x=0, y=0):
+        if isinstance(x, CoreCoord):  # a copy
+            x, y = x.x, x.y
+        elif isinstance(x, list):  # CoreCoord core({0, 0})
+            if len(x) != 2:
+                raise CppRuntimeError(f"CoreCoord takes {{x, y}}, got {len(x)} values")
+            x, y = x
+        if not all(isinstance(v, (int, np.integer)) for v in (x, y)):  # bool converts to an integer, as in C++
+            raise CppRuntimeError(f"CoreCoord takes integer x and y, got {type(x).__name__} and {type(y).__name__}")
         self.x, self.y = int(x), int(y)
 
     def key(self) -> tuple[int, int]:
@@ -319,6 +327,36 @@ for _name, _cls, _header in ((TM + "DataMovementConfig", DataMovementConfig, "tt
                              (DIST + "DeviceLocalBufferConfig", DeviceLocalBufferConfig, "tt-metalium/mesh_buffer.hpp"),
                              (DIST + "ReplicatedBufferConfig", ReplicatedBufferConfig, "tt-metalium/mesh_buffer.hpp")):
     API.type(_name, _cls, groups=H, header=_header, designated=True, args=(0, 0))
+
+
+# The reader/writer shorthands of kernel_types.hpp: the reader on RISCV_1 with the NoC Wormhole prefers for DRAM
+# reads (NOC_0), the writer on RISCV_0 with the one for DRAM writes (NOC_1).
+def _reader_config(compile_args=None, defines=None, named_compile_args=None, opt_level=None) -> DataMovementConfig:
+    return DataMovementConfig(processor="RISCV_1", noc=0, compile_args=compile_args, defines=defines,
+                              named_compile_args=named_compile_args, opt_level=opt_level)
+
+
+def _writer_config(compile_args=None, defines=None, named_compile_args=None, opt_level=None) -> DataMovementConfig:
+    return DataMovementConfig(processor="RISCV_0", noc=1, compile_args=compile_args, defines=defines,
+                              named_compile_args=named_compile_args, opt_level=opt_level)
+
+
+API.type(TM + "ReaderDataMovementConfig", _reader_config, groups=H, header="tt-metalium/kernel_types.hpp")
+API.type(TM + "WriterDataMovementConfig", _writer_config, groups=H, header="tt-metalium/kernel_types.hpp")
+
+
+def _enum_value(value=None):
+    """An enum type used as a declared type (`tt::CBIndex cb = tt::CBIndex::c_1;`): the value as given."""
+    return value
+
+
+for _name, _groups, _header in (("tt::CBIndex", H | DEVICE, "tt-metalium/circular_buffer_constants.h"),
+                                ("tt::DataFormat", H, "tt-metalium/tt_backend_api_types.hpp"),
+                                ("MathFidelity", H, "tt-metalium/base_types.hpp"),
+                                (TM + "BufferType", H, "tt-metalium/buffer_types.hpp"),
+                                (TM + "NOC", H, "tt-metalium/kernel_types.hpp"),
+                                (TM + "DataMovementProcessor", H, "tt-metalium/kernel_types.hpp")):
+    API.type(_name, _enum_value, groups=_groups, header=_header)
 
 
 # ----- device, queue, buffers, workloads ---------------------------------------------------------------------
