@@ -269,6 +269,26 @@ def test_host_value_types_as_tt_metal_programs_write_them():
     assert traceback_cpp_location(info.value.__traceback__).line == 2
 
 
+def test_reference_parameters_write_back_to_the_arguments():
+    src = """
+    void bump(uint32_t& x, uint32_t by) { x += by; }
+    uint32_t take(uint32_t& left, uint32_t n) {
+        if (n > left) { uint32_t got = left; left = 0; return got; }
+        left -= n;
+        return n;
+    }
+    int f() {
+        uint32_t a = 1;
+        bump(a, 4);
+        uint32_t rest = 10;
+        uint32_t got = take(rest, 3) + take(rest, 100) * 100;
+        std::vector<uint32_t> v(2, 0);
+        bump(v[1], 7);
+        return a + got * 10 + v[1] * 100000 + rest;
+    }"""
+    assert run(src, kind=HO, api=API) == 5 + 7030 + 700000 + 0
+
+
 def test_logical_operators_give_bool():
     assert run("int f(int a, int b) { int y = a && b; return y; }", 2, 3) == 1
     assert run("int f(int a, int b) { int y = a || b; return y; }", 2, 0) == 1
@@ -582,7 +602,8 @@ def test_syntax_error_reports_the_first_error_line():
     ("int f() {\n  int x = 0;\n  do {\n    x++;\n    if (x < 3) continue;\n  } while (x < 5);\n  return x;\n}", 3,
      "continue inside do-while is not supported"),
     ("int counter = 3;\nint f() { return counter; }", 1, "file-scope variables must be constexpr or const"),
-    ("int f() { return 0; }\n\nvoid g(int& a) {\n  a = 1;\n}", 3, "non-const reference parameters are not supported"),
+    ("void g(int& a) {\n  a = 1;\n}\nint f() {\n  g(1 + 2);\n  return 0;\n}", 5,
+     "a reference parameter needs a variable, element or field here, not '1 + 2'"),
     ("int f() {\n  int x = 1;\n  int y = (x)++;\n  return y;\n}", 3,
      "increment of a non-variable inside an expression"),
     ("int f() {\n  uint32_t a[] = {1, 2};\n  return 0;\n}", 2, "unsupported C++ (declarator)"),

@@ -66,6 +66,21 @@ def _expand_attribute_macros(source: str) -> str:
     return _MACRO_RE.sub(lambda m: _ATTRIBUTE_MACROS[m.group(1)].ljust(len(m.group(1))), source)
 
 
+class _ReturnOuts(ast.NodeTransformer):
+    """Every `return x` of a function with reference parameters becomes `return (x, *their values)`."""
+
+    def __init__(self, outs: list[str]):
+        self.outs = outs
+
+    def visit_Return(self, node: ast.Return) -> ast.Return:
+        node.value = _with_outs(node.value, self.outs)
+        return node
+
+
+def _with_outs(value: ast.expr | None, outs: list[str]) -> ast.Tuple:
+    return ast.Tuple([value or ast.Constant(None)] + [ast.Name(o, ast.Load()) for o in outs], ast.Load())
+
+
 def per_kernel_constant(thunk: Callable[[], Any]) -> Any:
     """The value of a file-scope constant that reads its kernel's arguments, computed once per kernel instance."""
     values = Scheduler._current.thread.kernel.file_constants
@@ -464,6 +479,7 @@ class Compiler:
         while decl.type != "function_declarator":
             decl = decl.child_by_field_name("declarator")
         params = []
+        outs: list[str] = []  # non-const reference parameters, handed back to the caller with the result
         prologue: list[ast.stmt] = []
         for tname, typename, _ in self.template_params.get(name, []):
             var = self.fn.declare(tname, None)
@@ -478,18 +494,20 @@ class Compiler:
             if d is None:  # unnamed parameter, e.g. int main(int /*argc*/, char** /*argv*/)
                 params.append(ast.arg(self.fn.fresh("unused")))
                 continue
-            if d.type == "reference_declarator" and not any(
-                    c.text == b"const" for c in p.children if c.type == "type_qualifier"):
-                raise self.error(p, "non-const reference parameters are not supported")
             pname = self._declarator_name(d)
             var = self.fn.declare(pname, self._store_for(p.child_by_field_name("type"), d))
             params.append(ast.arg(var.py))
+            if self._is_out_param(p):
+                outs.append(var.py)
             if var.store is not None:
                 prologue.append(self.at(ast.Assign([ast.Name(var.py, ast.Store())],
                                                    self._apply_store(var, ast.Name(var.py, ast.Load()), p)), p))
         usings, aliases = list(self.usings), dict(self.type_aliases)
         body = prologue + self._block(node.child_by_field_name("body"))
         self.usings, self.type_aliases = usings, aliases  # a function's using-directives and aliases end with it
+        if outs:
+            body = [_ReturnOuts(outs).visit(stmt) for stmt in body]
+            body.append(self.at(ast.Return(_with_outs(None, outs)), node))
         if not body:
             body = [self.at(ast.Pass(), node)]
         fdef = ast.FunctionDef(self._py_function_name(name), ast.arguments([], params, None, [], [], None, []),
@@ -497,6 +515,52 @@ class Compiler:
         self.at(fdef, node)
         self.fn = None
         return fdef
+
+    @staticmethod
+    def _is_out_param(p: Node) -> bool:
+        d = p.child_by_field_name("declarator")
+        return d is not None and d.type == "reference_declarator" and not any(
+            c.text == b"const" for c in p.children if c.type == "type_qualifier")
+
+    def _out_positions(self, node: Node) -> list[int]:
+        """Positions of a function definition's non-const reference parameters."""
+        decl = node.child_by_field_name("declarator")
+        while decl is not None and decl.type != "function_declarator":
+            decl = decl.child_by_field_name("declarator")
+        params = [p for p in decl.child_by_field_name("parameters").named_children if p.type != "comment"]
+        return [i for i, p in enumerate(params) if p.type == "parameter_declaration" and self._is_out_param(p)]
+
+    def _call_with_outs(self, fn: ast.expr, args: list[ast.expr], arg_nodes: list[Node], outs: list[int],
+                        node: Node) -> ast.expr:
+        """A call of a function with reference parameters: it returns (result, *their final values), which are
+        stored back into the arguments, as the references would have written them."""
+        result = self.fn.fresh("result")
+        parts: list[ast.expr] = [ast.NamedExpr(ast.Name(result, ast.Store()), self.call(fn, args, node))]
+        for k, position in enumerate(outs):
+            if position >= len(arg_nodes):
+                break
+            value = ast.Subscript(ast.Name(result, ast.Load()), ast.Constant(k + 1), ast.Load())
+            parts.append(self._store_expression(arg_nodes[position], value, node))
+        parts.append(ast.Subscript(ast.Name(result, ast.Load()), ast.Constant(0), ast.Load()))
+        return ast.Subscript(ast.Tuple(parts, ast.Load()), ast.Constant(-1), ast.Load())
+
+    def _store_expression(self, target: Node, value: ast.expr, node: Node) -> ast.expr:
+        """Assign `value` to the lvalue `target` as an expression (a reference argument written back)."""
+        if target.type == "parenthesized_expression":
+            return self._store_expression(target.named_children[0], value, node)
+        if target.type == "identifier":
+            var = self.fn.lookup(target.text.decode())
+            if var is not None and not var.ref and not var.deferred:
+                return ast.NamedExpr(ast.Name(var.py, ast.Store()), self._apply_store(var, value, node))
+        if target.type == "subscript_expression":
+            return self.call(self.rt("store_subscript"), [self._expr(target.child_by_field_name("argument")),
+                                                          self._subscript_index(target), value], node)
+        if target.type == "field_expression":
+            return self.call(self.rt("set_member"), [self._expr(target.child_by_field_name("argument")),
+                                                     ast.Constant(target.child_by_field_name("field").text.decode()),
+                                                     value], node)
+        raise self.error(target, f"a reference parameter needs a variable, element or field here, not "
+                                 f"'{target.text.decode()[:40]}'")
 
     def _block(self, node: Node) -> list[ast.stmt]:
         self.fn.scopes.append({})
@@ -1200,11 +1264,14 @@ class Compiler:
         else:
             raise self.unsupported(fn_node, "call target")
         own = self._in_file(name, self.functions_defined)
-        if own is not None and own in self.template_params:
-            return self.call(ast.Name(self._py_function_name(own), ast.Load()),
-                             self._template_call_args(own, targs, node) + args, node)
-        if own is not None and not targs:
-            return self.call(ast.Name(self._py_function_name(own), ast.Load()), args, node)
+        if own is not None and (own in self.template_params or not targs):
+            fn = ast.Name(self._py_function_name(own), ast.Load())
+            leading = self._template_call_args(own, targs, node) if own in self.template_params else []
+            outs = self._out_positions(self.functions_defined[own])
+            if outs:
+                arg_nodes = [c for c in args_node.named_children if c.type != "comment"]
+                return self._call_with_outs(fn, leading + args, arg_nodes, outs, node)
+            return self.call(fn, leading + args, node)
         if name == "std::move" and len(args) == 1:
             return args[0]
         entry = self._resolve(fn_node, name)
