@@ -61,8 +61,6 @@ def compile_one(path: str, source: str) -> Outcome:
         compile_source(source, kernel_kind(path, source), path=path)
     except CompileError as exc:
         return Outcome(path, "refused", refusal_class(str(exc)), str(exc).split("\n")[0])
-    except RecursionError:
-        return Outcome(path, "crashed", "RecursionError")
     except Exception as exc:  # noqa: BLE001 - a crash is what this measures
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         return Outcome(path, "crashed", f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})")

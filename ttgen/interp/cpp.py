@@ -388,19 +388,27 @@ class Compiler:
             self.bind(_static_assert_failed, "static_assert_failed"), [ast.Constant(message)], node)), node)], []), node)
         if self.fn is not None:
             return [check]
-        self.fn = _FunctionContext()
-        module = ast.Module([check], [])
-        ast.fix_missing_locations(module)
         try:
-            exec(compile(module, self.path, "exec"), self.globals)  # noqa: S102 - our own lowering
-        except AttributeError:
-            if Scheduler._current is not None:
-                raise  # reads a kernel argument: not checkable before the kernel runs; the compiler checks it
+            self._run_now([check], {})  # one that reads a kernel argument is left to the real compiler
         except cruntime.CppRuntimeError as exc:
             raise self.error(node, str(exc)) from None
-        finally:
-            self.fn = None
         return []
+
+    def _exec(self, statements: list[ast.stmt], scope: dict[str, Any] | None = None) -> None:
+        """Run lowered statements now, with this file's globals (and `scope` as their locals)."""
+        module = ast.Module(statements, [])
+        ast.fix_missing_locations(module)
+        exec(compile(module, self.path, "exec"), self.globals, scope)  # noqa: S102 - our own lowering
+
+    def _run_now(self, statements: list[ast.stmt], scope: dict[str, Any]) -> bool:
+        """Run file-scope code at compile time; False if it reads the kernel it belongs to (none runs yet)."""
+        try:
+            self._exec(statements, scope)
+        except AttributeError:
+            if Scheduler._current is not None:
+                raise
+            return False
+        return True
 
     def _function_name(self, node: Node) -> str:
         decl = node.child_by_field_name("declarator")
@@ -442,14 +450,8 @@ class Compiler:
         statements = self._declaration(node)
         self.fn = None
         names = [self._declarator_name(d) for d in node.children_by_field_name("declarator")]
-        module = ast.Module(statements, [])
-        ast.fix_missing_locations(module)
         scope: dict[str, Any] = {}
-        try:
-            exec(compile(module, self.path, "exec"), self.globals, scope)  # noqa: S102 - our own lowering
-        except AttributeError:
-            if Scheduler._current is not None:
-                raise
+        if not self._run_now(statements, scope):
             for name in names:
                 self._defer_constant(name, statements, node)
             return
@@ -464,9 +466,7 @@ class Compiler:
         body = statements + [self.at(ast.Return(ast.Name(f"v_{name}", ast.Load())), node)]
         fdef = self.at(ast.FunctionDef(py, ast.arguments([], [], None, [], [], None, []), body, [], None,
                                        type_params=[]), node)
-        module = ast.Module([fdef], [])
-        ast.fix_missing_locations(module)
-        exec(compile(module, self.path, "exec"), self.globals)  # noqa: S102 - our own lowering
+        self._exec([fdef])
         self.file_constants[self.namespace + name] = _Var(py, None, deferred=True)
 
     # ----- functions -----------------------------------------------------------------------------------------
@@ -540,27 +540,11 @@ class Compiler:
             if position >= len(arg_nodes):
                 break
             value = ast.Subscript(ast.Name(result, ast.Load()), ast.Constant(k + 1), ast.Load())
-            parts.append(self._store_expression(arg_nodes[position], value, node))
+            target = arg_nodes[position]
+            parts.append(self._store_expression(target, value, node, "a reference parameter needs a variable, element "
+                                                f"or field here, not '{target.text.decode()[:40]}'"))
         parts.append(ast.Subscript(ast.Name(result, ast.Load()), ast.Constant(0), ast.Load()))
         return ast.Subscript(ast.Tuple(parts, ast.Load()), ast.Constant(-1), ast.Load())
-
-    def _store_expression(self, target: Node, value: ast.expr, node: Node) -> ast.expr:
-        """Assign `value` to the lvalue `target` as an expression (a reference argument written back)."""
-        if target.type == "parenthesized_expression":
-            return self._store_expression(target.named_children[0], value, node)
-        if target.type == "identifier":
-            var = self.fn.lookup(target.text.decode())
-            if var is not None and not var.ref and not var.deferred:
-                return ast.NamedExpr(ast.Name(var.py, ast.Store()), self._apply_store(var, value, node))
-        if target.type == "subscript_expression":
-            return self.call(self.rt("store_subscript"), [self._expr(target.child_by_field_name("argument")),
-                                                          self._subscript_index(target), value], node)
-        if target.type == "field_expression":
-            return self.call(self.rt("set_member"), [self._expr(target.child_by_field_name("argument")),
-                                                     ast.Constant(target.child_by_field_name("field").text.decode()),
-                                                     value], node)
-        raise self.error(target, f"a reference parameter needs a variable, element or field here, not "
-                                 f"'{target.text.decode()[:40]}'")
 
     def _block(self, node: Node) -> list[ast.stmt]:
         self.fn.scopes.append({})
@@ -777,8 +761,11 @@ class Compiler:
         return name
 
     def _type_text(self, type_node: Node) -> str:
-        text = re.sub(r"\s+", " ", type_node.text.decode()).strip()
-        for _ in range(8):  # an alias may name another alias
+        return self._unalias(re.sub(r"\s+", " ", type_node.text.decode()).strip())
+
+    def _unalias(self, text: str) -> str:
+        """The type a `using` alias stands for (following aliases of aliases), or `text` itself."""
+        for _ in range(8):
             if text not in self.type_aliases:
                 break
             text = self.type_aliases[text]
@@ -871,7 +858,7 @@ class Compiler:
             name = prefix + template.child_by_field_name("name").text.decode()
             targs = self._template_args(template.child_by_field_name("arguments"))
         else:
-            name = self.type_aliases.get(text, text)
+            name = self._unalias(text)
         entry = self._resolve(name_node, name)
         if entry.kind != TYPE:
             raise self.error(type_node, f"'{name}' is not a type")
@@ -963,30 +950,46 @@ class Compiler:
         op = ast.Add() if "++" in node.text.decode() else ast.Sub()
         return self._store(target, ast.BinOp(self._expr(target), op, ast.Constant(1)), node)
 
+    def _assigned_var(self, left: Node) -> _Var:
+        """The local variable an identifier lvalue names; assigning to anything else is an error here."""
+        name = left.text.decode()
+        var = self.fn.lookup(name)
+        if var is None:
+            if self._in_file(name, self.file_constants):
+                raise self.error(left, f"cannot assign to constant '{name}'")
+            raise self.error(left, f"assignment to undeclared variable '{name}'")
+        if var.ref:
+            raise self.error(left, f"assignment to reference '{name}' is not supported "
+                                   "(references are bound to a copy; assign through the container instead)")
+        return var
+
     def _store(self, left: Node, value: ast.expr, node: Node) -> ast.stmt:
+        while left.type == "parenthesized_expression":
+            left = left.named_children[0]
         if left.type == "identifier":
-            var = self.fn.lookup(left.text.decode())
-            if var is None:
-                if self._in_file(left.text.decode(), self.file_constants):
-                    raise self.error(left, f"cannot assign to constant '{left.text.decode()}'")
-                raise self.error(left, f"assignment to undeclared variable '{left.text.decode()}'")
-            if var.ref:
-                raise self.error(left, f"assignment to reference '{left.text.decode()}' is not supported "
-                                       "(references are bound to a copy; assign through the container instead)")
+            var = self._assigned_var(left)
             return self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)
+        return self.at(ast.Expr(self._store_expression(left, value, node)), node)
+
+    def _store_expression(self, left: Node, value: ast.expr, node: Node, refusal: str | None = None) -> ast.expr:
+        """Assign `value` to the lvalue `left` as an expression; `refusal` is the error for any other target."""
+        if left.type == "parenthesized_expression":
+            return self._store_expression(left.named_children[0], value, node, refusal)
+        if left.type == "identifier":
+            var = self._assigned_var(left)
+            return ast.NamedExpr(ast.Name(var.py, ast.Store()), self._apply_store(var, value, node))
         if left.type == "subscript_expression":
             obj = self._expr(left.child_by_field_name("argument"))
-            index = self._subscript_index(left)
-            return self.at(ast.Expr(self.call(self.rt("store_subscript"), [obj, index, value], node)), node)
+            return self.call(self.rt("store_subscript"), [obj, self._subscript_index(left), value], node)
         if left.type == "field_expression":
             obj = self._expr(left.child_by_field_name("argument"))
             field_name = left.child_by_field_name("field").text.decode()
-            return self.at(ast.Expr(self.call(self.rt("set_member"), [obj, ast.Constant(field_name), value], node)), node)
+            return self.call(self.rt("set_member"), [obj, ast.Constant(field_name), value], node)
         if left.type == "pointer_expression" and left.children[0].type == "*":
             ptr = self._expr(left.child_by_field_name("argument"))
-            return self.at(ast.Expr(self.call(self.rt("store_subscript"), [ptr, ast.Constant(0), value], node)), node)
-        if left.type == "parenthesized_expression":
-            return self._store(left.named_children[0], value, node)
+            return self.call(self.rt("store_subscript"), [ptr, ast.Constant(0), value], node)
+        if refusal is not None:
+            raise self.error(left, refusal)
         raise self.unsupported(left, "assignment target")
 
     def _subscript_index(self, node: Node) -> ast.expr:
@@ -1121,9 +1124,7 @@ class Compiler:
         target = node.child_by_field_name("argument")
         if target.type != "identifier" or self.fn is None:
             raise self.unsupported(node, "increment of a non-variable inside an expression")
-        var = self.fn.lookup(target.text.decode())
-        if var is None or var.ref:
-            return self._e_update_statement_only(target)
+        var = self._assigned_var(target)
         op = ast.Add() if node.text.decode().replace(" ", "").count("++") else ast.Sub()
         current = ast.Name(var.py, ast.Load())
         bumped = ast.NamedExpr(ast.Name(var.py, ast.Store()),
@@ -1133,14 +1134,6 @@ class Compiler:
         old = self.fn.fresh("old")
         pair = ast.Tuple([ast.NamedExpr(ast.Name(old, ast.Store()), ast.Name(var.py, ast.Load())), bumped], ast.Load())
         return ast.Subscript(pair, ast.Constant(0), ast.Load())
-
-    def _e_update_statement_only(self, target: Node) -> ast.expr:
-        name = target.text.decode()
-        if self._in_file(name, self.file_constants):
-            raise self.error(target, f"cannot assign to constant '{name}'")
-        if self.fn.lookup(name) is not None:
-            raise self.error(target, f"assignment to reference '{name}' is not supported")
-        raise self.error(target, f"assignment to undeclared variable '{name}'")
 
     def _e_unary_expression(self, node: Node) -> ast.expr:
         op = node.child_by_field_name("operator").text.decode()

@@ -331,18 +331,15 @@ for _name, _cls, _header in ((TM + "DataMovementConfig", DataMovementConfig, "tt
 
 # The reader/writer shorthands of kernel_types.hpp: the reader on RISCV_1 with the NoC Wormhole prefers for DRAM
 # reads (NOC_0), the writer on RISCV_0 with the one for DRAM writes (NOC_1).
-def _reader_config(compile_args=None, defines=None, named_compile_args=None, opt_level=None) -> DataMovementConfig:
-    return DataMovementConfig(processor="RISCV_1", noc=0, compile_args=compile_args, defines=defines,
-                              named_compile_args=named_compile_args, opt_level=opt_level)
+def _shorthand_config(processor: str, noc: int):
+    def config(compile_args=None, defines=None, named_compile_args=None, opt_level=None) -> DataMovementConfig:
+        return DataMovementConfig(processor=processor, noc=noc, compile_args=compile_args, defines=defines,
+                                  named_compile_args=named_compile_args, opt_level=opt_level)
+    return config
 
 
-def _writer_config(compile_args=None, defines=None, named_compile_args=None, opt_level=None) -> DataMovementConfig:
-    return DataMovementConfig(processor="RISCV_0", noc=1, compile_args=compile_args, defines=defines,
-                              named_compile_args=named_compile_args, opt_level=opt_level)
-
-
-API.type(TM + "ReaderDataMovementConfig", _reader_config, groups=H, header="tt-metalium/kernel_types.hpp")
-API.type(TM + "WriterDataMovementConfig", _writer_config, groups=H, header="tt-metalium/kernel_types.hpp")
+for _name, _processor, _noc in (("ReaderDataMovementConfig", "RISCV_1", 0), ("WriterDataMovementConfig", "RISCV_0", 1)):
+    API.type(TM + _name, _shorthand_config(_processor, _noc), groups=H, header="tt-metalium/kernel_types.hpp")
 
 
 def _enum_value(value=None):

@@ -34,7 +34,8 @@ def _fields(args: Any, names: tuple[str, ...], what: str) -> list[int]:
     if isinstance(args, Designated):
         unknown = set(args.values) - set(names)
         if unknown:
-            raise violation("noc-bounds", f"{what}: no field {', '.join(sorted(unknown))} (the struct has {', '.join(names)})")
+            raise violation("noc-bounds", f"{what}: no field {', '.join(sorted(unknown))} "
+                                          f"(the struct has {', '.join(names)})")
         return [wrap_u32(args.values.get(n, 0)) for n in names]
     if isinstance(args, list):
         if len(args) > len(names):
@@ -92,32 +93,20 @@ class UnicastEndpoint(CppObject):
     cpp_name = "UnicastEndpoint"
 
 
-def _source(src, args, local: bool, what: str) -> int:
-    """Where a transfer reads: a NoC address (a read) or a local L1 address (a write's source)."""
-    if isinstance(src, df.TensorAccessor) and not local:
+def _address(obj, args, local: bool, role: str, what: str) -> int:
+    """Where a transfer reads (`role` "source") or lands ("destination"): a NoC address, or a local L1 address
+    when `local`. A CB is read at its read pointer and written at its write pointer."""
+    if isinstance(obj, df.TensorAccessor) and not local:
         page_id, offset = _fields(args, _TENSOR_ARGS, what)
-        return src.get_noc_addr(page_id, offset)
-    if isinstance(src, CircularBuffer) and local:
+        return obj.get_noc_addr(page_id, offset)
+    if isinstance(obj, CircularBuffer) and local:
         (offset,) = _fields(args, _CB_ARGS, what)
-        return df.get_read_ptr(src.cb_id) + offset
-    if isinstance(src, UnicastEndpoint):
+        pointer = df.get_read_ptr if role == "source" else df.get_write_ptr
+        return pointer(obj.cb_id) + offset
+    if isinstance(obj, UnicastEndpoint):
         x, y, addr = _fields(args, _ENDPOINT_ARGS, what)
         return addr if local else noc_xy_addr(x, y, addr)
-    return _bad_endpoint(src, "source", local, what)
-
-
-def _destination(dst, args, local: bool, what: str) -> int:
-    """Where a transfer lands: a local L1 address (a read) or a NoC address (a write)."""
-    if isinstance(dst, df.TensorAccessor) and not local:
-        page_id, offset = _fields(args, _TENSOR_ARGS, what)
-        return dst.get_noc_addr(page_id, offset)
-    if isinstance(dst, CircularBuffer) and local:
-        (offset,) = _fields(args, _CB_ARGS, what)
-        return df.get_write_ptr(dst.cb_id) + offset
-    if isinstance(dst, UnicastEndpoint):
-        x, y, addr = _fields(args, _ENDPOINT_ARGS, what)
-        return addr if local else noc_xy_addr(x, y, addr)
-    return _bad_endpoint(dst, "destination", local, what)
+    return _bad_endpoint(obj, role, local, what)
 
 
 def _bad_endpoint(obj, role: str, local: bool, what: str) -> int:
@@ -142,13 +131,13 @@ class Noc(CppObject):
 
     def async_read(self, src, dst, size_bytes, src_args=None, dst_args=None, noc_opts=None) -> None:
         what = "Noc::async_read"
-        df.noc_async_read((), _source(src, src_args, False, what), _destination(dst, dst_args, True, what),
-                          size_bytes)
+        df.noc_async_read((), _address(src, src_args, False, "source", what),
+                          _address(dst, dst_args, True, "destination", what), size_bytes)
 
     def async_write(self, src, dst, size_bytes, src_args=None, dst_args=None, noc_opts=None) -> None:
         what = "Noc::async_write"
-        df.noc_async_write((), _source(src, src_args, True, what), _destination(dst, dst_args, False, what),
-                           size_bytes)
+        df.noc_async_write((), _address(src, src_args, True, "source", what),
+                           _address(dst, dst_args, False, "destination", what), size_bytes)
 
     def async_read_barrier(self, noc_opts=None) -> None:
         df.noc_async_read_barrier()
