@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ttgen.interp import compute, dataflow, debug, host, objects, stdlib  # noqa: F401 - registers the API
+from ttgen.interp import all_api  # noqa: F401 - registers the API
 from ttgen.interp.cpp import compile_source
 from ttgen.interp.device import Device
 from ttgen.interp.program import CBConfig, KernelSpec, ProgramModel, launch

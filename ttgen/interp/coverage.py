@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import compute, dataflow, debug, host, objects, stdlib  # noqa: F401 - importing registers the API entries
+from . import all_api  # noqa: F401 - importing registers the API entries
 from .cpp import CompileError, compile_source
 
 KERNEL_PATH = re.compile(r"/kernels/.*\.cpp$")

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import reference
 from ..errors import Location, TtgenError
-from . import compute, dataflow, debug, host, objects, stdlib  # noqa: F401 - importing registers the API entries
+from . import all_api  # noqa: F401 - importing registers the API entries
 from .checks import Violation, as_violation
 from .cpp import compile_file
 from .host import HostRun
