@@ -2,8 +2,10 @@
 `python scripts/frontend_coverage.py [--wheel ttnn-....whl] [--top 20] [--list refused|crashed]`.
 
 Compiles every `*/kernels/**/*.cpp` of the pinned ttnn wheel (its production op kernels) with all builtin
-modules loaded and prints how many are accepted, refused with a clean diagnosis, or crash the front end, then the
-most frequent refusals and unknown names. Without --wheel the wheel is downloaded into a temporary folder and
+modules loaded, against the declarations of the wheel's own headers (a name a header declares but no module
+models is accepted as unmodelled, see `ttgen.interp.declared`), and prints how many are accepted, how many of
+those are fully modelled (every name they use has semantics), how many are refused with a clean diagnosis or
+crash the front end, then the most frequent refusals, unknown names and unmodelled names. Without --wheel the wheel is downloaded into a temporary folder and
 deleted afterwards: the kernels are read from the zip, never unpacked into the repository. Exits 1 on any crash.
 """
 
@@ -22,6 +24,7 @@ from rich.table import Table
 
 from ttgen import headers
 from ttgen.interp import coverage
+from ttgen.interp.declared import HeaderTree
 
 
 def main() -> int:
@@ -37,14 +40,15 @@ def main() -> int:
             console.print(f"downloading ttnn {headers.TTNN_VERSION} (its kernels are the corpus) ...")
             wheel = headers.download_wheel(Path(tmp))
         started = time.monotonic()
-        result = coverage.measure(coverage.wheel_kernels(wheel))
+        result = coverage.measure(coverage.wheel_kernels(wheel), HeaderTree.from_wheel(wheel))
         seconds = time.monotonic() - started
     total = len(result.outcomes)
     table = Table(title=f"front end over {total} kernel files of {wheel.name} ({seconds:.1f} s)")
     for column in ("outcome", "files", "share"):
         table.add_column(column, justify="right" if column != "outcome" else "left")
-    for status in ("accepted", "refused", "crashed"):
-        n = result.count(status)
+    rows = [(status, result.count(status)) for status in ("accepted", "refused", "crashed")]
+    rows.insert(1, ("  of which fully modelled", result.fully_modelled))
+    for status, n in rows:
         table.add_row(status, str(n), f"{100 * n / max(total, 1):.1f} %")
     console.print(table)
     reasons = Table(title="most frequent first refusal (a file stops at its first)")
@@ -60,6 +64,12 @@ def main() -> int:
     for name, n in names.most_common(args.top):
         unknown.add_row(str(n), name.split("\n")[0])
     console.print(unknown)
+    unmodelled = Table(title="most used unmodelled names (declared by the headers, no semantics yet)")
+    unmodelled.add_column("files", justify="right")
+    unmodelled.add_column("name")
+    for name, n in result.top_unmodelled(args.top):
+        unmodelled.add_row(str(n), name)
+    console.print(unmodelled)
     for outcome in result.outcomes:
         if outcome.status == "crashed" or (args.list and outcome.status == args.list):
             console.print(f"{outcome.status}: {outcome.path}: {outcome.detail or outcome.reason}", markup=False)

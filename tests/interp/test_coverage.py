@@ -44,3 +44,39 @@ def test_a_front_end_crash_is_counted_not_raised(monkeypatch):
     monkeypatch.setattr(coverage, "compile_source", boom)
     outcome = coverage.compile_one("k/kernels/a.cpp", ACCEPTED)
     assert outcome.status == "crashed" and outcome.reason.startswith("KeyError")
+
+
+HELPER = """#pragma once
+#include "api/compute/common.h"
+namespace compute_kernel_lib {
+template <uint32_t cb_in, uint32_t cb_out>
+void untilize(uint32_t blocks);
+}
+"""
+USES_HELPER = """#include "ttnn/cpp/ttnn/kernel_lib/untilize_helpers.hpp"
+void kernel_main() {
+    compute_kernel_lib::untilize<0, 16>(4);
+}
+"""
+
+
+def test_with_the_wheels_headers_declared_names_are_accepted_but_not_fully_modelled(tmp_path):
+    from ttgen.interp.declared import HeaderTree
+
+    wheel = tmp_path / "ttnn-0.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("ttnn/ttnn/cpp/ttnn/kernel_lib/untilize_helpers.hpp", HELPER)
+        archive.writestr("ttnn/tt_metal/hw/inc/api/compute/common.h", "#pragma once\n")
+        archive.writestr("ttnn/ttnn/cpp/ops/u/device/kernels/untilize.cpp", USES_HELPER)
+        archive.writestr("ttnn/ttnn/cpp/ops/a/device/kernels/dataflow/reader.cpp", ACCEPTED)
+    result = coverage.measure(coverage.wheel_kernels(wheel), HeaderTree.from_wheel(wheel))
+    by_path = {o.path.rsplit("/", 1)[-1]: o for o in result.outcomes}
+    # compute because its helper includes the compute API (nothing in its own path or includes says so)
+    assert coverage.kernel_kind(by_path["untilize.cpp"].path, USES_HELPER, HeaderTree.from_wheel(wheel)) == "compute"
+    assert by_path["untilize.cpp"].status == "accepted" and not by_path["untilize.cpp"].fully_modelled
+    assert by_path["untilize.cpp"].unmodelled == ("compute_kernel_lib::untilize",)
+    assert by_path["reader.cpp"].fully_modelled
+    assert result.fully_modelled == 1 and result.top_unmodelled() == [("compute_kernel_lib::untilize", 1)]
+    # without the headers the helper's name is unknown
+    plain = coverage.measure(coverage.wheel_kernels(wheel))
+    assert {o.path.rsplit("/", 1)[-1]: o.status for o in plain.outcomes}["untilize.cpp"] == "refused"

@@ -606,7 +606,11 @@ def test_syntax_error_reports_the_first_error_line():
      "a reference parameter needs a variable, element or field here, not '1 + 2'"),
     ("int f() {\n  int x = 1;\n  int y = (x)++;\n  return y;\n}", 3,
      "increment of a non-variable inside an expression"),
-    ("int f() {\n  uint32_t a[] = {1, 2};\n  return 0;\n}", 2, "unsupported C++ (declarator)"),
+    ("union Bits {\n  uint32_t u;\n  float f;\n};\nint f() {\n  return 0;\n}", 1,
+     "unsupported C++ (top-level union_specifier)"),
+    ("struct Pair {\n  uint32_t a;\n  uint32_t sum() { return a; }\n};\nint f() {\n  return 0;\n}", 3,
+     "unsupported C++ (struct member other than a data member)"),
+    ("int f(int a = 1, int b) {\n  return a + b;\n}", 1, "a parameter after one with a default argument needs"),
 ])
 def test_unsupported_constructs(src, line, fragment):
     file, got_line, message = _err(src)
@@ -786,3 +790,71 @@ def test_a_name_declared_twice_in_one_scope_is_an_error():
     assert info.value.location.line == 3
     shadowing = "int main() {\n    uint32_t d = 1;\n    {\n        uint32_t d = 2;\n    }\n    return 0;\n}\n"
     compile_source(shadowing, "host")  # a nested scope may shadow
+
+
+def _run(src: str, *args):
+    return compile_source(src, "dataflow", path="k.cpp").functions["f"](*args)
+
+
+def test_c_arrays_zero_fill_with_an_initialiser_wrap_their_elements_and_check_bounds():
+    src = """constexpr uint32_t primes[] = {2, 3, 5, 7};
+uint32_t f(uint32_t n) {
+    uint8_t small[4] = {250};
+    uint32_t grid[2][3] = {{1, 2, 3}, {4}};
+    uint32_t acc[n];
+    for (uint32_t i = 0; i < n; i++) {
+        acc[i] = primes[i] * 10;
+    }
+    small[1] = 300;
+    uint32_t s = 0;
+    for (auto v : acc) {
+        s += v;
+    }
+    return s + small[0] + small[1] + small[2] + grid[1][0] * 1000 + grid[1][2];
+}
+"""
+    assert _run(src, 3) == 20 + 30 + 50 + 250 + (300 & 0xFF) + 0 + 4000 + 0
+    with pytest.raises(cruntime.CppRuntimeError, match="index 4 out of range for an array of 4"):
+        _run(src, 5)
+
+
+def test_file_scope_enums_and_structs():
+    src = """enum class Mode : uint8_t { Fast, Exact = 4, Other };
+enum Layout { ROW, TILE };
+struct Span {
+    uint32_t start;
+    uint32_t count = 7;
+    uint8_t tag;
+};
+uint32_t f() {
+    Span a{1, 2, 300};
+    Span b = a;
+    b.start = 10;
+    Span c;
+    Span d{.start = 5};
+    Mode m = Mode::Other;
+    uint32_t r = a.start + b.start * 10 + c.count * 100 + a.tag * 1000 + d.count * 100000;
+    if (m == Mode::Other) {
+        r += 5000000;
+    }
+    return r + TILE * 10000000 + static_cast<uint32_t>(Mode::Exact) * 100000000;
+}
+"""
+    # b is a copy of a; c and d run the member initialiser; an aggregate wraps tag to uint8_t
+    assert _run(src) == 1 + 100 + 700 + 44 * 1000 + 7 * 100000 + 5000000 + 10000000 + 4 * 100000000
+
+
+def test_default_arguments_are_evaluated_at_each_call():
+    src = """uint32_t g(uint32_t a, uint32_t b = 5, uint8_t c = 300) {
+    return a + b + c;
+}
+uint32_t f() {
+    return g(1) + g(1, 2) * 100 + g(1, 1, 1) * 10000;
+}
+"""
+    assert _run(src) == (1 + 5 + 44) + (1 + 2 + 44) * 100 + 3 * 10000
+
+
+def test_alternative_operator_spellings():
+    src = "uint32_t f(uint32_t a, uint32_t b) {\n    return (a > 1 and not (b == 0)) + (a bitand b) * 10;\n}\n"
+    assert _run(src, 3, 1) == 1 + 10 and _run(src, 3, 0) == 0

@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import Location, TtgenError
+from ..jit_includes import ENV_INCLUDES, FIRMWARE_INCLUDE, HAL_COMPUTE_INCLUDES, HAL_INCLUDES
 from .builds import KernelBuild
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -70,22 +71,6 @@ NOT_ERRORS = frozenset({"-Wmultistatement-macros", "-Wparentheses", "-Wunused-bu
 DIAGNOSTIC_FLAGS = ("-fsyntax-only", "-fdiagnostics-color=never", "-fno-diagnostics-show-caret",
                     "-fdiagnostics-urls=never", "-ftemplate-backtrace-limit=0", "-fmax-errors=100")
 
-# The wheel keeps tt-llk at tt_metal/tt-llk (the repo at tt_metal/third_party/tt_llk).
-ENV_INCLUDES = (".", "..", "", "ttnn", "ttnn/cpp", "tt_metal", "tt_metal/hw/inc", "tt_metal/tt-llk/common",
-                "tt_metal/hostdevcommon/api", "tt_metal/api/")
-HAL_INCLUDES = (
-    "tt_metal/hw/ckernels/wormhole_b0/metal/common",
-    "tt_metal/hw/ckernels/wormhole_b0/metal/llk_io",
-    "tt_metal/hw/inc/internal/tt-1xx",
-    "tt_metal/hw/inc/internal/tt-1xx/wormhole",
-    "tt_metal/hw/inc/internal/tt-1xx/wormhole/wormhole_b0_defines",
-    "tt_metal/hw/inc/internal/tt-1xx/wormhole/noc",
-    "tt_metal/tt-llk/tt_llk_wormhole_b0/common/inc",
-    "tt_metal/tt-llk/tt_llk_wormhole_b0/llk_lib",
-)
-HAL_COMPUTE_INCLUDES = ("tt_metal/hw/ckernels/wormhole_b0/metal/llk_api",
-                        "tt_metal/hw/ckernels/wormhole_b0/metal/llk_api/llk_sfpu")
-FIRMWARE_INCLUDE = "tt_metal/hw/firmware/src/tt-1xx"
 
 
 @dataclass(frozen=True)

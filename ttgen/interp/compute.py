@@ -22,15 +22,16 @@ from .. import arch
 from ..numerics.formats import DataFormat, decode_tile, encode_tile
 from . import context as ctx
 from . import timing
-from .api import API, COMPUTE
+from .api import API, COMPUTE, DEVICE
 from .checks import Violation, current_cpp_location, violation
 
 C = {COMPUTE}
 
-# Enumerations of namespace ckernel, which compute kernels see unqualified.
+# Enumerations of namespace ckernel, which compute kernels see unqualified. Those of tt-llk's llk_defs.h are
+# visible to dataflow kernels too (as ckernel::X): reduce-scaler helpers take ckernel::PoolType template arguments.
 API.constants("ckernel::SrcOrder", {"Regular": "Regular", "Reverse": "Reverse"}, groups=C,
               header="api/compute/compute_kernel_hw_startup.h")
-API.constants("ckernel::EltwiseBinaryType", {"ELWMUL": "mul", "ELWADD": "add", "ELWSUB": "sub"}, groups=C,
+API.constants("ckernel::EltwiseBinaryType", {"ELWMUL": "mul", "ELWADD": "add", "ELWSUB": "sub"}, groups=DEVICE,
               header="tt-llk llk_defs.h")
 API.constants("ckernel::EltwiseBinaryReuseDestType",
               {"NONE": "none", "DEST_TO_SRCA": "dest_to_srca", "DEST_TO_SRCB": "dest_to_srcb"}, groups=C,
@@ -589,7 +590,7 @@ SFPU_OPS = {
 }
 
 
-API.constants("ckernel::VectorMode", {"None": 0, "R": 1, "C": 2, "RC": 4, "RC_custom": 6}, groups=C,
+API.constants("ckernel::VectorMode", {"None": 0, "R": 1, "C": 2, "RC": 4, "RC_custom": 6}, groups=DEVICE,
               header="tt-llk llk_defs.h")
 VECTOR_MODE_RC = 4
 BF16_ONE = 0x3F80  # p_sfpu::kCONST_1_FP16B
@@ -667,9 +668,9 @@ def unary_op_init_common(icb, ocb):
 
 # ----- reduce (api/compute/reduce.h) -------------------------------------------------------------------------
 
-API.constants("ckernel::PoolType", {"SUM": "sum", "AVG": "avg", "MAX": "max", "MIN": "min"}, groups=C,
+API.constants("ckernel::PoolType", {"SUM": "sum", "AVG": "avg", "MAX": "max", "MIN": "min"}, groups=DEVICE,
               header="tt-llk llk_defs.h")
-API.constants("ckernel::ReduceDim", {"REDUCE_ROW": "row", "REDUCE_COL": "col", "REDUCE_SCALAR": "scalar"}, groups=C,
+API.constants("ckernel::ReduceDim", {"REDUCE_ROW": "row", "REDUCE_COL": "col", "REDUCE_SCALAR": "scalar"}, groups=DEVICE,
               header="tt-llk llk_defs.h")
 
 # What reduce leaves in a packed tile: column 0 (ROW), row 0 (COL) or [0, 0] (SCALAR); the packer's edge masks
@@ -750,7 +751,7 @@ def reduce_tile(targs, icb, icb_scaler, itile, itile_scaler, idst):
 # ----- broadcast binary ops (api/compute/bcast.h): only operand B is broadcast --------------------------------------
 
 API.constants("ckernel::BroadcastType", {"NONE": "none", "COL": "cols", "ROW": "rows", "SCALAR": "scalar"},
-              groups=C, header="tt-llk llk_defs.h")
+              groups=DEVICE, header="tt-llk llk_defs.h")
 BC_H = "api/compute/bcast.h"
 
 

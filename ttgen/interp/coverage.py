@@ -19,13 +19,20 @@ from pathlib import Path
 
 from . import all_api  # noqa: F401 - importing registers the API entries
 from .cpp import CompileError, compile_source
+from .declared import HeaderTree
 
 KERNEL_PATH = re.compile(r"/kernels/.*\.cpp$")
 
 
-def kernel_kind(path: str, source: str = "") -> str:
-    """The core a kernel file runs on: compute if it includes the compute API or its path says so."""
+COMPUTE_API = "tt_metal/hw/inc/api/compute/"
+
+
+def kernel_kind(path: str, source: str = "", headers: HeaderTree | None = None) -> str:
+    """The core a kernel file runs on: compute if it includes the compute API (directly, or through a helper
+    header when `headers` can follow includes) or its path says so."""
     if re.search(r'#include\s*["<](api/compute/|compute_kernel_api)', source):
+        return "compute"
+    if headers is not None and any(h.startswith(COMPUTE_API) for h in headers.visible(source, path).unconditional):
         return "compute"
     lowered = path.lower()
     return "compute" if "/compute/" in lowered or "compute" in Path(lowered).name else "dataflow"
@@ -45,6 +52,11 @@ class Outcome:
     status: str  # "accepted", "refused" or "crashed"
     reason: str = ""  # the refusal's message class, or the crash's exception line
     detail: str = ""  # the full first line of the diagnosis
+    unmodelled: tuple[str, ...] = ()  # accepted names the headers declare but no module models
+
+    @property
+    def fully_modelled(self) -> bool:
+        return self.status == "accepted" and not self.unmodelled
 
 
 def refusal_class(message: str) -> str:
@@ -56,15 +68,15 @@ def refusal_class(message: str) -> str:
     return text
 
 
-def compile_one(path: str, source: str) -> Outcome:
+def compile_one(path: str, source: str, headers: HeaderTree | None = None) -> Outcome:
     try:
-        compile_source(source, kernel_kind(path, source), path=path)
+        compiled = compile_source(source, kernel_kind(path, source, headers), path=path, headers=headers)
     except CompileError as exc:
         return Outcome(path, "refused", refusal_class(str(exc)), str(exc).split("\n")[0])
     except Exception as exc:  # noqa: BLE001 - a crash is what this measures
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         return Outcome(path, "crashed", f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})")
-    return Outcome(path, "accepted")
+    return Outcome(path, "accepted", unmodelled=tuple(sorted(compiled.unmodelled)))
 
 
 @dataclass
@@ -77,6 +89,15 @@ class Coverage:
     def top(self, status: str, n: int = 15) -> list[tuple[str, int]]:
         return Counter(o.reason for o in self.outcomes if o.status == status).most_common(n)
 
+    @property
+    def fully_modelled(self) -> int:
+        return sum(1 for o in self.outcomes if o.fully_modelled)
 
-def measure(files: Iterable[tuple[str, str]]) -> Coverage:
-    return Coverage([compile_one(path, source) for path, source in files])
+    def top_unmodelled(self, n: int = 15) -> list[tuple[str, int]]:
+        """The unmodelled names accepted files use most, counted once per file."""
+        return Counter(name for o in self.outcomes for name in o.unmodelled).most_common(n)
+
+
+def measure(files: Iterable[tuple[str, str]], headers: HeaderTree | None = None) -> Coverage:
+    """Compile each file; with `headers`, names they declare are accepted as unmodelled (see `declared`)."""
+    return Coverage([compile_one(path, source, headers) for path, source in files])

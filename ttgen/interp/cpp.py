@@ -27,6 +27,7 @@ from ..cpp_keywords import CPP_KEYWORDS
 from ..errors import Location, TtgenError
 from . import cruntime
 from .api import API, CONSTANT, FUNCTION, TYPE, Api, ApiEntry
+from .declared import HeaderTree, NotModelled, Unmodelled, Visible
 from .preprocess import PreprocessError, needs_preprocessing, preprocess
 from .scheduler import Scheduler
 
@@ -47,12 +48,20 @@ class CompiledFile:
     functions: dict[str, Callable]
     includes: list[str]
     source_lines: list[str] = field(repr=False)
+    unmodelled: dict[str, str] = field(default_factory=dict)  # declared-but-unmodelled name -> its header
 
     def entry(self, name: str) -> Callable:
         if name not in self.functions:
             raise CompileError(f"no function '{name}' defined", Location(self.path))
         return self.functions[name]
 
+
+# Metal 2.0 kernels name their arguments, buffers, semaphores and accessors through namespaces the JIT writes
+# per kernel from the host's bindings (jit_build/genfiles.cpp): args::x, dfb::x, sem::x, ta::x, tensor::x.
+_GENERATED_NAMESPACES = frozenset({"args", "dfb", "sem", "ta", "tensor"})
+
+# C++'s alternative spellings of operators (lex.digraph), which some production kernels use.
+_ALTERNATIVE_TOKENS = {"and": "&&", "or": "||", "bitand": "&", "bitor": "|", "xor": "^", "not_eq": "!="}
 
 _SCALAR_TYPES = set(cruntime.INTEGRAL_STORE) | {"char", "void"}
 
@@ -81,8 +90,18 @@ def _with_outs(value: ast.expr | None, outs: list[str]) -> ast.Tuple:
     return ast.Tuple([value or ast.Constant(None)] + [ast.Name(o, ast.Load()) for o in outs], ast.Load())
 
 
+def _enum_value(value: Any = None) -> Any:
+    """Constructing a file's enum type: `E e{E::A}` is E::A, `E e;` is uninitialised."""
+    return value
+
+
+_NO_ARGUMENT = object()  # stands for an omitted argument of a parameter with a default
+
+
 def per_kernel_constant(thunk: Callable[[], Any]) -> Any:
     """The value of a file-scope constant that reads its kernel's arguments, computed once per kernel instance."""
+    if Scheduler._current is None:
+        return thunk()  # called outside any run (a compiled function tried on its own): nothing to cache in
     values = Scheduler._current.thread.kernel.file_constants
     if thunk not in values:
         values[thunk] = thunk()
@@ -178,8 +197,12 @@ class _FunctionContext:
 class Compiler:
     """Compiles one C++ file of a given kind ("dataflow", "compute", "host") against an API table."""
 
-    def __init__(self, path: str, source: str, kind: str, api: Api = API, defines: Mapping[str, str] | None = None):
+    def __init__(self, path: str, source: str, kind: str, api: Api = API, defines: Mapping[str, str] | None = None,
+                 headers: HeaderTree | None = None):
         self.path = path
+        self.headers = headers
+        self.visible: Visible | None = None  # what the included real headers declare (with `headers` only)
+        self.unmodelled: dict[str, ApiEntry] = {}
         self.source = source
         self.defines = dict(defines or {})
         self.kind = kind
@@ -193,6 +216,7 @@ class Compiler:
         self.type_aliases: dict[str, str] = {}  # using name = type;
         self.template_params: dict[str, list] = {}  # function template -> [(name, is typename, default node)]
         self.namespace_aliases: dict[str, str] = {}  # namespace name = a::b;
+        self.local_types: dict[str, ApiEntry] = {}  # structs and enums this file defines, by qualified name
         self.fn: _FunctionContext | None = None
         self.namespace = ""  # namespace being compiled, "a::b::" (for lookup of this file's own names)
         self._runtime_names()
@@ -241,6 +265,8 @@ class Compiler:
                 source = preprocess(source, self.path, self.defines)
             except PreprocessError as exc:
                 raise CompileError(f"preprocessor: {str(exc).strip()}", Location(self.path, exc.line or None)) from None
+        if self.headers is not None:
+            self.visible = self.headers.visible(source, self.path)
         tree = Parser(_LANGUAGE).parse(_expand_attribute_macros(source).encode())
         root = tree.root_node
         bad = self._first_error(root)
@@ -258,7 +284,8 @@ class Compiler:
         exec(code, namespace)  # noqa: S102 - executes our own lowering of the C++ AST, never spec text
         for name in self.functions_defined:
             functions[name] = namespace[self._py_function_name(name)]
-        return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"))
+        return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"),
+                            {name: entry.header for name, entry in self.unmodelled.items()})
 
     @staticmethod
     def _first_error(node: Node) -> Node | None:
@@ -291,6 +318,10 @@ class Compiler:
                 self._namespace_alias(node)
             elif t == "static_assert_declaration":
                 self._static_assert(node)
+            elif t == "enum_specifier":
+                self._enum(node, prefix)
+            elif t in ("struct_specifier", "class_specifier") and node.child_by_field_name("body") is not None:
+                self._struct(node, prefix)
             elif t == "namespace_definition":
                 name = node.child_by_field_name("name")
                 inner = prefix + (name.text.decode() + "::" if name is not None else "")
@@ -345,6 +376,65 @@ class Compiler:
             raise self.error(node, f"function '{name}' defined twice (overloads are not supported)")
         self.functions_defined[name] = inner[0]
         self.template_params[name] = params
+
+    def _enum(self, node: Node, prefix: str) -> None:
+        """`enum [class] E [: T] { A, B = 4, C };` at file scope: each enumerator a file constant (E::A, and A
+        itself for an unscoped enum); E is a type whose values are integers."""
+        name = node.child_by_field_name("name")
+        scoped = any(c.type in ("class", "struct") for c in node.children)
+        enum = prefix + name.text.decode() if name is not None else None
+        if enum is not None:
+            self.local_types[enum] = ApiEntry(enum, TYPE, _enum_value, frozenset({self.kind}), self.path, (0, 1))
+        previous: ast.expr | None = None
+        self.namespace, self.fn = prefix, _FunctionContext()
+        for item in node.child_by_field_name("body").named_children:
+            if item.type != "enumerator":
+                continue
+            key = item.child_by_field_name("name").text.decode()
+            given = item.child_by_field_name("value")
+            value = self._expr(given) if given is not None else \
+                ast.BinOp(previous, ast.Add(), ast.Constant(1)) if previous is not None else ast.Constant(0)
+            var = _Var("c_" + f"{enum or prefix}::{key}".replace("::", "__"), None)
+            try:
+                self._exec([self.at(ast.Assign([ast.Name(var.py, ast.Store())], value), item)])
+            except cruntime.CppRuntimeError as exc:
+                raise self.error(item, str(exc)) from None
+            if enum is not None:
+                self.file_constants[f"{enum}::{key}"] = var
+            if not scoped:
+                self.file_constants[prefix + key] = var
+            previous = ast.Name(var.py, ast.Load())
+        self.fn = None
+
+    def _struct(self, node: Node, prefix: str) -> None:
+        """A struct of data members (with optional member initialisers) at file scope; methods, bases and
+        nested types are refused."""
+        name = node.child_by_field_name("name")
+        if name is None or any(c.type == "base_class_clause" for c in node.children):
+            raise self.unsupported(node, "struct without a name or with a base class")
+        qualified = prefix + name.text.decode()
+        layout = []
+        self.namespace, self.fn = prefix, _FunctionContext()
+        for member in node.child_by_field_name("body").named_children:
+            if member.type == "comment" or (member.type == "access_specifier"):
+                continue
+            declarators = member.children_by_field_name("declarator")
+            if member.type != "field_declaration" or any(d.type == "function_declarator" for d in declarators):
+                raise self.unsupported(member, "struct member other than a data member")
+            store = self._store_for(member.child_by_field_name("type"), None)
+            default = member.child_by_field_name("default_value")
+            thunk = None
+            if default is not None:
+                fn = ast.Expression(self.at(ast.Lambda(ast.arguments([], [], None, [], [], None, []),
+                                                      self._expr(default)), member))
+                ast.fix_missing_locations(fn)
+                thunk = eval(compile(fn, self.path, "eval"), self.globals)  # noqa: S307 - our own lowering
+            for d in declarators:
+                layout.append((self._declarator_name(d), store, thunk))
+        self.fn = None
+        cls = cruntime.define_struct(qualified, tuple(layout))
+        self.local_types[qualified] = ApiEntry(qualified, TYPE, cls, frozenset({self.kind}), self.path,
+                                               (0, len(layout)), designated=True)
 
     def _template_call_args(self, name: str, targs: list[ast.expr], node: Node) -> list[ast.expr]:
         params = self.template_params[name]
@@ -408,6 +498,8 @@ class Compiler:
             if Scheduler._current is not None:
                 raise
             return False
+        except NotModelled:
+            return False  # reads an unmodelled name: fails, cleanly, when a kernel first uses it
         return True
 
     def _function_name(self, node: Node) -> str:
@@ -451,7 +543,11 @@ class Compiler:
         self.fn = None
         names = [self._declarator_name(d) for d in node.children_by_field_name("declarator")]
         scope: dict[str, Any] = {}
-        if not self._run_now(statements, scope):
+        try:
+            done = self._run_now(statements, scope)
+        except cruntime.CppRuntimeError as exc:
+            raise self.error(node, str(exc)) from None
+        if not done:
             for name in names:
                 self._defer_constant(name, statements, node)
             return
@@ -479,6 +575,7 @@ class Compiler:
         while decl.type != "function_declarator":
             decl = decl.child_by_field_name("declarator")
         params = []
+        defaults: list[ast.expr] = []
         outs: list[str] = []  # non-const reference parameters, handed back to the caller with the result
         prologue: list[ast.stmt] = []
         for tname, typename, _ in self.template_params.get(name, []):
@@ -488,15 +585,24 @@ class Compiler:
         for p in decl.child_by_field_name("parameters").named_children:
             if p.type == "comment":
                 continue
-            if p.type != "parameter_declaration":
+            if p.type not in ("parameter_declaration", "optional_parameter_declaration"):
                 raise self.unsupported(p, "parameter")
             d = p.child_by_field_name("declarator")
+            if defaults and p.type != "optional_parameter_declaration":
+                raise self.error(p, "a parameter after one with a default argument needs a default too")
             if d is None:  # unnamed parameter, e.g. int main(int /*argc*/, char** /*argv*/)
                 params.append(ast.arg(self.fn.fresh("unused")))
                 continue
             pname = self._declarator_name(d)
             var = self.fn.declare(pname, self._store_for(p.child_by_field_name("type"), d))
             params.append(ast.arg(var.py))
+            if p.type == "optional_parameter_declaration":
+                # C++ evaluates a default argument at each call that omits it (`uint8_t noc = noc_index` reads
+                # the calling core's NoC), so the Python default is a marker replaced in the prologue.
+                defaults.append(self.bind(_NO_ARGUMENT, "no_argument"))
+                given = ast.Compare(ast.Name(var.py, ast.Load()), [ast.Is()], [self.bind(_NO_ARGUMENT, "no_argument")])
+                prologue.append(self.at(ast.If(given, [self.at(ast.Assign(
+                    [ast.Name(var.py, ast.Store())], self._expr(p.child_by_field_name("default_value"))), p)], []), p))
             if self._is_out_param(p):
                 outs.append(var.py)
             if var.store is not None:
@@ -510,7 +616,7 @@ class Compiler:
             body.append(self.at(ast.Return(_with_outs(None, outs)), node))
         if not body:
             body = [self.at(ast.Pass(), node)]
-        fdef = ast.FunctionDef(self._py_function_name(name), ast.arguments([], params, None, [], [], None, []),
+        fdef = ast.FunctionDef(self._py_function_name(name), ast.arguments([], params, None, [], [], None, defaults),
                                body, [], None, type_params=[])
         self.at(fdef, node)
         self.fn = None
@@ -750,10 +856,10 @@ class Compiler:
     # ----- declarations --------------------------------------------------------------------------------------
 
     def _declarator_name(self, node: Node) -> str:
-        while node.type in ("reference_declarator", "pointer_declarator", "init_declarator"):
+        while node.type in ("reference_declarator", "pointer_declarator", "init_declarator", "array_declarator"):
             inner = node.child_by_field_name("declarator")
             node = inner if inner is not None else node.named_children[0]
-        if node.type != "identifier":
+        if node.type not in ("identifier", "field_identifier"):
             raise self.unsupported(node, "declarator")
         name = node.text.decode()
         if name in CPP_KEYWORDS:
@@ -807,6 +913,8 @@ class Compiler:
             vars_ = [self.fn.declare(n, None, target.type == "reference_declarator") for n in names]
             return [self.at(ast.Assign([ast.Tuple([ast.Name(v.py, ast.Store()) for v in vars_], ast.Store())], value),
                             node)]
+        if core.type == "array_declarator":
+            return self._array(node, type_node, core, value_node)
         name = self._declarator_name(target)
         is_auto = type_node.type == "placeholder_type_specifier"
         store = None if is_auto else self._store_for(type_node, target)
@@ -820,10 +928,28 @@ class Compiler:
             value = self._expr(value_node)
             if not is_auto and self._type_text(type_node) not in _SCALAR_TYPES:
                 self._class_type(type_node)  # the declared type must exist, as for a compiler
+            if self.local_types and target.type != "reference_declarator":  # T b = a copies a struct a
+                value = self.call(self.bind(cruntime.copy_value, "copy_value"), [value], node)
         var = self.fn.declare(name, store, target.type == "reference_declarator")
         if value_node is None and isinstance(value, ast.Constant) and value.value is None:
             return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], value), node)]  # uninitialised: no conversion
         return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)]
+
+    def _array(self, node: Node, type_node: Node, core: Node, value_node: Node | None) -> list[ast.stmt]:
+        """`T a[N];`, `T a[N] = {...};`, `T a[] = {...};`, `T a[N][M]`: a `CArray` of T's conversion."""
+        dims: list[ast.expr] = []
+        while core.type == "array_declarator":
+            size = core.child_by_field_name("size")
+            dims.insert(0, self._expr(size) if size is not None else ast.Constant(None))
+            core = core.child_by_field_name("declarator")
+        if value_node is not None and value_node.type != "initializer_list":
+            raise self.unsupported(node, "array initialised from other than a brace list")
+        items = self._list_literal(value_node) if value_node is not None else ast.Constant(None)
+        store = self._store_for(type_node, None)
+        store_ast = self.bind(store, store.__name__) if store is not None else ast.Constant(None)
+        var = self.fn.declare(self._declarator_name(core), None)
+        value = self.call(self.bind(cruntime.c_array, "c_array"), [ast.Tuple(dims, ast.Load()), items, store_ast], node)
+        return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], value), node)]
 
     def _constructed_from_names(self, node: Node, type_node: Node, declarator: Node) -> list[ast.stmt]:
         """`std::vector<T> v(n);` parses like a function declaration; in a function body, when every
@@ -860,7 +986,7 @@ class Compiler:
         else:
             name = self._unalias(text)
         entry = self._resolve(name_node, name)
-        if entry.kind != TYPE:
+        if entry.kind != TYPE and not isinstance(entry.value, Unmodelled):
             raise self.error(type_node, f"'{name}' is not a type")
         return entry, targs
 
@@ -1075,11 +1201,16 @@ class Compiler:
 
     def _name_value(self, node: Node, name: str) -> ast.expr:
         entry = self._resolve(node, name)
+        if isinstance(entry.value, Unmodelled):
+            return self.call(self.bind(entry.value, entry.name), [], node)  # reading it raises NotModelled
         if entry.kind == CONSTANT:
             return self.bind(entry.value, entry.name)
         raise self.error(node, f"'{name}' is a {entry.kind}, not a value")
 
     def _resolve(self, node: Node, name: str) -> ApiEntry:
+        local = self._in_file(name, self.local_types)
+        if local is not None:
+            return self.local_types[local]
         head, sep, rest = name.partition("::")
         if sep and head in self.namespace_aliases:
             name = f"{self.namespace_aliases[head]}::{rest}"
@@ -1093,7 +1224,57 @@ class Compiler:
             where = " and ".join(sorted(other.groups))
             raise self.error(node, f"'{name}' is not available in {self.kind} code (it belongs to {where} code, "
                                    f"{other.header})")
+        declared = self._declared(name)
+        if declared is not None:
+            return declared
         raise self.error(node, f"unknown name '{name}'")
+
+    def _resolve_call(self, fn_node: Node, name: str, args_node: Node) -> ApiEntry:
+        """`_resolve` for a called name, with argument-dependent lookup for an unqualified one: the namespaces
+        its arguments' spelling names (`get_arg(args::x)` finds `experimental::get_arg`, args:: being the
+        generated accessors of experimental::RtaArg/CtaVal)."""
+        try:
+            return self._resolve(fn_node, name)
+        except CompileError:
+            if "::" in name:
+                raise
+            for ns in self._associated_namespaces(args_node):
+                try:
+                    return self._resolve(fn_node, f"{ns}::{name}")
+                except CompileError:
+                    continue
+            raise
+
+    def _associated_namespaces(self, args_node: Node) -> list[str]:
+        out: list[str] = []
+        for node in self._walk(args_node):
+            if node.type == "qualified_identifier":
+                head = node.text.decode().split("::", 1)[0].strip()
+                ns = "experimental" if head in _GENERATED_NAMESPACES else head
+                if ns and ns not in out:
+                    out.append(ns)
+        return out
+
+    def _declared(self, name: str) -> ApiEntry | None:
+        """A name the included real headers declare but no module models: accepted, raises when executed."""
+        if self.visible is None:
+            return None
+        if name.split("::", 1)[0] in _GENERATED_NAMESPACES and "::" in name:
+            header = "kernel_args_generated.h / kernel_bindings_generated.h (generated from the host's program spec)"
+            if name not in self.unmodelled:
+                self.unmodelled[name] = ApiEntry(name, CONSTANT, Unmodelled(name, header), frozenset({self.kind}),
+                                                 header, (0, 64), (0, 64))
+            return self.unmodelled[name]
+        parts = self.namespace.split("::")[:-1]
+        scopes = ["".join(p + "::" for p in parts[:i]) for i in range(len(parts), 0, -1)]
+        hit = self.visible.find(name, scopes + [u + "::" for u in self.usings] + [""])
+        if hit is None:
+            return None
+        qualified, kind, header = hit
+        if qualified not in self.unmodelled:
+            self.unmodelled[qualified] = ApiEntry(qualified, kind, Unmodelled(qualified, header),
+                                                  frozenset({self.kind}), header, (0, 64), (0, 64))
+        return self.unmodelled[qualified]
 
     @property
     def _deprecations(self) -> list:
@@ -1103,6 +1284,7 @@ class Compiler:
 
     def _e_binary_expression(self, node: Node) -> ast.expr:
         op = node.child_by_field_name("operator").text.decode()
+        op = _ALTERNATIVE_TOKENS.get(op, op)
         left = self._expr(node.child_by_field_name("left"))
         right = self._expr(node.child_by_field_name("right"))
         if op in self._BINOPS:
@@ -1138,7 +1320,7 @@ class Compiler:
     def _e_unary_expression(self, node: Node) -> ast.expr:
         op = node.child_by_field_name("operator").text.decode()
         arg = self._expr(node.child_by_field_name("argument"))
-        ops = {"-": ast.USub, "+": ast.UAdd, "!": ast.Not, "~": ast.Invert}
+        ops = {"-": ast.USub, "+": ast.UAdd, "!": ast.Not, "not": ast.Not, "~": ast.Invert, "compl": ast.Invert}
         if op not in ops:
             raise self.unsupported(node, f"operator {op}")
         return ast.UnaryOp(ops[op](), arg)
@@ -1204,6 +1386,8 @@ class Compiler:
                     out.append(self._e_identifier(child))  # `f<N>` with N a variable/constant: N's value
                 elif entry is not None and entry.kind == CONSTANT:
                     out.append(self.bind(entry.value, entry.name))
+                elif entry is None and self._declared(text) is not None and self._declared(text).kind == CONSTANT:
+                    out.append(self._name_value(child, text))  # a header's constant: raises when evaluated
                 else:
                     out.append(ast.Constant(self._type_text(child)))
             else:
@@ -1267,7 +1451,9 @@ class Compiler:
             return self.call(fn, leading + args, node)
         if name == "std::move" and len(args) == 1:
             return args[0]
-        entry = self._resolve(fn_node, name)
+        entry = self._resolve_call(fn_node, name, args_node)
+        if isinstance(entry.value, Unmodelled):
+            return self.call(self.bind(entry.value, entry.name), args, node)
         if entry.kind == TYPE:
             return self._make(entry, targs, args, [], node)
         if entry.kind != FUNCTION:
@@ -1294,16 +1480,18 @@ class Compiler:
         return self.call(self.rt("cast"), [ast.Constant(type_text), args[0]], node)
 
 
-def compile_file(path: str | Path, kind: str, api: Api = API,
-                 defines: Mapping[str, str] | None = None) -> CompiledFile:
+def compile_file(path: str | Path, kind: str, api: Api = API, defines: Mapping[str, str] | None = None,
+                 headers: HeaderTree | None = None) -> CompiledFile:
     """Read and compile one emitted C++ file; every problem is a `CompileError` with file:line."""
     try:
         source = Path(path).read_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise CompileError(f"cannot read: {exc}", Location(str(path))) from None
-    return Compiler(str(path), source, kind, api, defines).compile()
+    return Compiler(str(path), source, kind, api, defines, headers).compile()
 
 
 def compile_source(source: str, kind: str, path: str = "<source>.cpp", api: Api = API,
-                   defines: Mapping[str, str] | None = None) -> CompiledFile:
-    return Compiler(path, source, kind, api, defines).compile()
+                   defines: Mapping[str, str] | None = None, headers: HeaderTree | None = None) -> CompiledFile:
+    """Compile C++ text. With `headers`, names those headers declare but no module models compile into values
+    that raise `NotModelled` when executed (listed in `CompiledFile.unmodelled`) instead of being refused."""
+    return Compiler(path, source, kind, api, defines, headers).compile()

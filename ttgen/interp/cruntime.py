@@ -229,3 +229,88 @@ def type_name_of(obj: Any) -> str:
         return obj.cpp_name
     return {int: "integer", float: "float", bool: "bool", str: "string", list: "initializer list"}.get(
         type(obj), type(obj).__name__)
+
+
+class CArray(list):
+    """A C array `T a[N]`: fixed size, bounds-checked, each element stored through T's conversion."""
+
+    def __init__(self, items: list, store: Callable | None):
+        super().__init__(items)
+        self.store = store
+
+    def cpp_getitem(self, index: int) -> Any:
+        if not 0 <= index < len(self):
+            raise CppRuntimeError(f"index {index} out of range for an array of {len(self)}")
+        return self[index]
+
+    def cpp_setitem(self, index: int, value: Any) -> None:
+        if not 0 <= index < len(self):
+            raise CppRuntimeError(f"index {index} out of range for an array of {len(self)}")
+        self[index] = self.store(value) if self.store is not None else value
+
+
+def c_array(dims: tuple, items: Any, store: Callable | None) -> CArray:
+    """`T a[d0][d1]... = {items}`: missing elements are zero (as C fills them) when there is an initialiser,
+    uninitialised (None) when there is none; `a[] = {...}` (a dim of None) takes the initialiser's length."""
+    size = dims[0]
+    given = list(items) if items is not None else []
+    if size is None:
+        size = len(given)
+    size = int(size)
+    if size < 0 or len(given) > size:
+        raise CppRuntimeError(f"an array of {size} elements cannot hold {len(given)} initialisers")
+    if len(dims) > 1:
+        cells = [c_array(dims[1:], given[i] if i < len(given) else (() if items is not None else None), store)
+                 for i in range(size)]
+        return CArray(cells, None)
+    fill = 0 if items is not None else None
+    values = [store(v) if store is not None else v for v in given] + [fill] * (size - len(given))
+    return CArray(values, store)
+
+
+class CppStruct(CppObject):
+    """An object of a struct a kernel defines: its data members, in declaration order.
+
+    `cpp_layout` lists (name, store, default thunk or None) per member. Aggregate initialisation fills members
+    in order and value-initialises the rest (0); default construction runs member initialisers and leaves the
+    others uninitialised (None), as C++ does.
+    """
+
+    cpp_layout: tuple = ()
+
+    def __init__(self, *values: Any, **named: Any):
+        if len(values) > len(self.cpp_layout):
+            raise CppRuntimeError(f"{self.cpp_name} has {len(self.cpp_layout)} members, got {len(values)} values")
+        if len(values) == 1 and not named and type(values[0]) is type(self):
+            values = tuple(getattr(values[0], n) for n, _, _ in self.cpp_layout)  # copy construction
+        unknown = set(named) - {n for n, _, _ in self.cpp_layout}
+        if unknown:
+            raise CppRuntimeError(f"{self.cpp_name} has no member '{sorted(unknown)[0]}'")
+        aggregate = bool(values or named)
+        for i, (name, store, default) in enumerate(self.cpp_layout):
+            if i < len(values):
+                value = values[i]
+            elif name in named:
+                value = named[name]
+            elif default is not None:
+                value = default()
+            else:
+                value = 0 if aggregate else None
+            object.__setattr__(self, name, store(value) if store is not None and value is not None else value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        store = next((s for n, s, _ in self.cpp_layout if n == name), None)
+        object.__setattr__(self, name, store(value) if store is not None and value is not None else value)
+
+    def cpp_copy(self) -> "CppStruct":
+        return type(self)(self)
+
+
+def define_struct(name: str, layout: tuple) -> type:
+    return type(name.replace("::", "_"), (CppStruct,), {"cpp_name": name, "cpp_layout": layout,
+                                                          "cpp_fields": frozenset(n for n, _, _ in layout)})
+
+
+def copy_value(value: Any) -> Any:
+    """`T b = a;` for a struct T: b is a copy, not a second name for a."""
+    return value.cpp_copy() if isinstance(value, CppStruct) else value

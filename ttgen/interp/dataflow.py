@@ -14,7 +14,8 @@ from . import context as ctx
 from .api import API, DATAFLOW, DEVICE
 from . import timing, trace
 from .checks import current_cpp_location, violation
-from .cruntime import CppObject, wrap_u32
+from .cruntime import CppObject, CppRuntimeError, wrap_u32
+from .declared import NotModelled
 from .device import POISON, NocTransfer, noc_xy_addr, split_noc_addr
 
 DF_H = "api/dataflow/dataflow_api.h"
@@ -91,7 +92,9 @@ class DeviceAccessorArgs(CppObject):
 
 @API.function("TensorAccessorArgs", groups=DEVICE, header="api/tensor/tensor_accessor_args.h", template_args=(1, 2))
 def tensor_accessor_args(targs):
-    return DeviceAccessorArgs(int(targs[0]))
+    if not isinstance(targs[0], int):
+        raise CppRuntimeError(f"TensorAccessorArgs<{targs[0]}>: the offset must be a compile-time integer")
+    return DeviceAccessorArgs(targs[0])
 
 
 class TensorAccessor(CppObject):
@@ -100,7 +103,10 @@ class TensorAccessor(CppObject):
     cpp_name = "TensorAccessor"
     cpp_methods = frozenset({"get_noc_addr", "get_aligned_page_size"})
 
-    def __init__(self, args: DeviceAccessorArgs, bank_base_address: int, page_size: int | None = None):
+    def __init__(self, args: DeviceAccessorArgs, bank_base_address: int | None = None, page_size: int | None = None):
+        if bank_base_address is None:  # TensorAccessor(tensor::x): a Metal 2.0 binding token of the host's spec
+            raise NotModelled("TensorAccessor(TensorBindingToken) (Metal 2.0 tensor bindings, "
+                              f"{TA_H}) has no semantics in the interpreter yet")
         if not isinstance(args, DeviceAccessorArgs):
             raise violation("runtime-args", "TensorAccessor needs a TensorAccessorArgs as its first argument")
         self.is_dram = bool(args.config & _IS_DRAM)
@@ -120,7 +126,7 @@ class TensorAccessor(CppObject):
         return noc_xy_addr(x, y, address)
 
 
-API.type("TensorAccessor", TensorAccessor, groups=DEVICE, header=TA_H, args=(2, 3))
+API.type("TensorAccessor", TensorAccessor, groups=DEVICE, header=TA_H, args=(1, 3))
 
 
 # ----- NoC addressing ----------------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""Names the real headers declare but the interpreter does not model (ttgen/interp/declared.py)."""
+
+import pytest
+
+from ttgen.interp import all_api  # noqa: F401 - registers the API the kernels call
+from ttgen.interp.cpp import CompileError, compile_source
+from ttgen.interp.declared import HeaderTree, NotModelled, read_declarations
+
+# A helper header in the style of ttnn's kernel_lib: a namespace, a class, enums, a macro, a using-directive.
+HELPERS = """#pragma once
+#include "api/dataflow/dataflow_api.h"
+#include "detail/inner.hpp"
+#define BLOCK_ROWS 4
+#define SCALE(x) ((x) * 2)
+namespace kernel_lib {
+enum class Mode { Fast, Exact };
+enum Layout { ROW_MAJOR, TILE };
+template <typename T>
+struct Scaler {
+    static constexpr uint32_t lanes = 16;
+    void fill(uint32_t cb);
+};
+template <uint32_t N>
+void prepare_scaler(uint32_t cb_id, float value);
+inline uint32_t tiles_of(uint32_t bytes) { return bytes / 2048; }
+}  // namespace kernel_lib
+using namespace kernel_lib;
+"""
+INNER = """#pragma once
+namespace kernel_lib::detail {
+constexpr uint32_t kAlign = 32;
+}
+using kernel_lib::detail::kAlign;
+"""
+FILES = {
+    "ttnn/cpp/ttnn/kernel_lib/helpers.hpp": HELPERS,
+    "ttnn/cpp/ttnn/kernel_lib/detail/inner.hpp": INNER,
+    "tt_metal/hw/inc/api/dataflow/dataflow_api.h": "#pragma once\nvoid noc_async_read_barrier();\n",
+}
+
+
+@pytest.fixture
+def headers():
+    return HeaderTree(FILES.get, HeaderTree.build_include_dirs())
+
+
+def kernel(body: str, include: str = "ttnn/cpp/ttnn/kernel_lib/helpers.hpp") -> str:
+    return f'#include "{include}"\n\nuint32_t probe() {{\n{body}\n}}\n'
+
+
+def test_reads_namespace_class_enum_macro_and_using_declarations():
+    decls = read_declarations(HELPERS)
+    assert decls.names["kernel_lib::Scaler"] == "type"
+    assert decls.names["kernel_lib::Scaler::lanes"] == "constant"
+    assert decls.names["kernel_lib::prepare_scaler"] == "function"
+    assert decls.names["kernel_lib::Mode::Fast"] == "constant"
+    assert "kernel_lib::Fast" not in decls.names  # a scoped enum's enumerators stay in the enum
+    assert decls.names["kernel_lib::TILE"] == decls.names["kernel_lib::Layout::TILE"] == "constant"
+    assert decls.names["BLOCK_ROWS"] == "constant" and decls.names["SCALE"] == "function"
+    assert decls.usings == ["kernel_lib"]
+
+
+def test_declared_names_compile_and_raise_not_modelled_when_run(headers):
+    source = kernel("    kernel_lib::prepare_scaler<4>(0, 1.0f);\n    return 0;")
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
+    assert compiled.unmodelled == {"kernel_lib::prepare_scaler": "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"}
+    with pytest.raises(NotModelled, match=r"'kernel_lib::prepare_scaler' \(declared in ttnn/cpp/ttnn/kernel_lib/"
+                                          r"helpers.hpp\) has no semantics"):
+        compiled.functions["probe"]()
+
+
+def test_lookup_follows_the_headers_usings_transitive_includes_and_using_declarations(headers):
+    source = kernel("    return tiles_of(4096) + BLOCK_ROWS + kAlign;")
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
+    assert set(compiled.unmodelled) == {"kernel_lib::tiles_of", "BLOCK_ROWS", "kernel_lib::detail::kAlign"}
+
+
+def test_an_unmodelled_file_constant_fails_at_first_use_not_at_compile_time(headers):
+    source = '#include "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"\nconstexpr uint32_t rows = BLOCK_ROWS * 2;\n' \
+             "uint32_t probe() {\n    return rows;\n}\n"
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
+    with pytest.raises(NotModelled, match="BLOCK_ROWS"):
+        compiled.functions["probe"]()
+
+
+def test_a_name_no_included_header_declares_is_still_unknown(headers):
+    with pytest.raises(CompileError, match=r"k.cpp:4: unknown name 'tiles_off'"):
+        compile_source(kernel("    return tiles_off(1);"), "dataflow", path="k.cpp", headers=headers)
+    # declared in a header this file does not include: unknown as well
+    with pytest.raises(CompileError, match="unknown name 'kernel_lib::tiles_of'"):
+        compile_source(kernel("    return kernel_lib::tiles_of(1);", include="api/dataflow/dataflow_api.h"),
+                       "dataflow", path="k.cpp", headers=headers)
+
+
+def test_without_headers_a_declared_name_is_refused(headers):
+    with pytest.raises(CompileError, match="unknown name 'kernel_lib::tiles_of'"):
+        compile_source(kernel("    return kernel_lib::tiles_of(1);"), "dataflow", path="k.cpp")
+
+
+def test_modelled_names_win_over_declarations(headers):
+    source = kernel("    noc_async_read_barrier();\n    return 0;")
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
+    assert compiled.unmodelled == {}
+
+
+def test_metal2_generated_bindings_and_argument_dependent_lookup():
+    files = {**FILES, "tt_metal/hw/inc/experimental/kernel_args.h":
+             "namespace experimental {\ntemplate <typename T>\nT get_arg(CtaVal<T> arg);\n}\n"}
+    tree = HeaderTree(files.get, HeaderTree.build_include_dirs())
+    source = kernel("    uint32_t n = get_arg(args::num_tiles);\n    return n;", include="experimental/kernel_args.h")
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=tree)
+    # args:: comes from the JIT's per-kernel generated header; get_arg is found through it in experimental::
+    assert set(compiled.unmodelled) == {"args::num_tiles", "experimental::get_arg"}
+    with pytest.raises(CompileError, match="unknown name 'get_arg'"):  # no argument naming experimental
+        compile_source(kernel("    return get_arg(3);", include="experimental/kernel_args.h"), "dataflow",
+                       path="k.cpp", headers=tree)
+
+
+def test_quoted_includes_resolve_beside_the_including_file_first(headers):
+    files = {**FILES, "ttnn/cpp/ops/x/kernels/common.hpp": "constexpr uint32_t cb_in = 0;\n"}
+    tree = HeaderTree(files.get, HeaderTree.build_include_dirs())
+    source = '#include "common.hpp"\nuint32_t probe() {\n    return cb_in;\n}\n'
+    compiled = compile_source(source, "dataflow", path="ttnn/cpp/ops/x/kernels/reader.cpp", headers=tree)
+    assert compiled.unmodelled == {"cb_in": "ttnn/cpp/ops/x/kernels/common.hpp"}
