@@ -595,7 +595,8 @@ def test_syntax_error_reports_the_first_error_line():
     ("int f() {\n  for (int i = 0; i < 2; i++) {\n    switch (i) { case 1: continue; }\n  }\n  return 0;\n}", 3,
      "continue inside switch is not supported"),
     ("int f() {\n  goto end;\n  end: return 0;\n}", 2, "unsupported C++ (goto_statement)"),
-    ("int f() {\n  auto g = [](int a) { return a; };\n  return g(1);\n}", 2, "unsupported C++ (lambda_expression)"),
+    ("int f() {\n  auto g = [](int& a) { a = 1; };\n  return 0;\n}", 2,
+     "unsupported C++ (lambda with a non-const reference parameter)"),
     ("int f() {\n  try { return 1; } catch (...) { return 2; }\n}", 2, "unsupported C++ (try_statement)"),
     ("int f() {\n  int x = 1;\n  int* p = &x;\n  return 0;\n}", 3, "unsupported C++ (address-of): &x"),
     ("int f() {\n  int x = 1;\n  int y = (x, 2);\n  return y;\n}", 3, "unsupported C++ (comma_expression)"),
@@ -858,3 +859,26 @@ uint32_t f() {
 def test_alternative_operator_spellings():
     src = "uint32_t f(uint32_t a, uint32_t b) {\n    return (a > 1 and not (b == 0)) + (a bitand b) * 10;\n}\n"
     assert _run(src, 3, 1) == 1 + 10 and _run(src, 3, 0) == 0
+
+
+def test_lambdas_capture_by_reference_or_by_copy_as_cpp_does():
+    src = """uint32_t f(uint32_t n) {
+    uint32_t total = 0;
+    uint32_t scale = 3;
+    auto add = [&](uint32_t v, uint32_t w = 1) { total += v * scale * w; };
+    auto snap = [scale](uint32_t v) -> uint8_t { return v * scale; };
+    auto all = [=]() { return scale + n; };
+    scale = 5;
+    for (uint32_t i = 0; i < n; i++) {
+        add(i);
+    }
+    auto twice = [&](uint32_t v) {
+        auto inner = [&](uint32_t u) { total += u; return u; };
+        return inner(v) + inner(v);
+    };
+    uint32_t both = twice(7);
+    return total + snap(100) * 1000 + all() * 1000000 + both * 100000000;
+}
+"""
+    # add sees scale = 5 (a reference); snap and all copied scale = 3 when created; snap returns a uint8_t
+    assert _run(src, 3) == (0 + 5 + 10 + 7 + 7) + ((100 * 3) & 0xFF) * 1000 + (3 + 3) * 1000000 + 14 * 100000000

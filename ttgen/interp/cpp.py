@@ -59,6 +59,7 @@ class CompiledFile:
 # Metal 2.0 kernels name their arguments, buffers, semaphores and accessors through namespaces the JIT writes
 # per kernel from the host's bindings (jit_build/genfiles.cpp): args::x, dfb::x, sem::x, ta::x, tensor::x.
 _GENERATED_NAMESPACES = frozenset({"args", "dfb", "sem", "ta", "tensor"})
+_GENERATED_FUNCTIONS = frozenset({"get_vararg", "get_common_vararg"})  # also written into kernel_args_generated.h
 
 # C++'s alternative spellings of operators (lex.digraph), which some production kernels use.
 _ALTERNATIVE_TOKENS = {"and": "&&", "or": "||", "bitand": "&", "bitor": "|", "xor": "^", "not_eq": "!="}
@@ -80,6 +81,9 @@ class _ReturnOuts(ast.NodeTransformer):
 
     def __init__(self, outs: list[str]):
         self.outs = outs
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        return node  # a lambda's returns are its own
 
     def visit_Return(self, node: ast.Return) -> ast.Return:
         node.value = _with_outs(node.value, self.outs)
@@ -164,11 +168,14 @@ def _string_value(node: Node) -> str:
 
 
 class _FunctionContext:
-    def __init__(self) -> None:
+    def __init__(self, parent: "_FunctionContext | None" = None) -> None:
         self.scopes: list[dict[str, _Var]] = [{}]
-        self.used: set[str] = set()
-        self.temp = 0
+        self.parent = parent  # the function a lambda is written in: its variables are the lambda's captures
+        self.used: set[str] = set(parent.used) if parent else set()  # no shadowing a captured Python name
+        self.temp = parent.temp + 1000 if parent else 0
         self.ret_store: Callable | None = None
+        self.captured: dict[str, _Var] = {}  # outer variables a lambda body reads or writes
+        self.hoisted: list[ast.stmt] = []  # lambda definitions to place before the statement that writes them
 
     def declare(self, name: str, store: Callable | None, ref: bool = False) -> _Var:
         if name in self.scopes[-1]:
@@ -187,6 +194,11 @@ class _FunctionContext:
         for scope in reversed(self.scopes):
             if name in scope:
                 return scope[name]
+        if self.parent is not None:
+            var = self.parent.lookup(name)
+            if var is not None:
+                self.captured[name] = var
+            return var
         return None
 
     def fresh(self, stem: str) -> str:
@@ -466,6 +478,9 @@ class Compiler:
         """`namespace kutil = norm::kernel_util;`: names written `kutil::x` are looked up as `norm::kernel_util::x`."""
         parts = [c for c in node.named_children if c.type != "comment"]
         alias, target = parts[0].text.decode(), re.sub(r"\s+", "", parts[-1].text.decode()).removeprefix("::")
+        head, sep, rest = target.partition("::")
+        if head in self.namespace_aliases:  # namespace numeric = kutil::compute::numeric; with kutil an alias
+            target = self.namespace_aliases[head] + sep + rest
         self.namespace_aliases[alias] = target
 
     def _static_assert(self, node: Node) -> list[ast.stmt]:
@@ -574,15 +589,34 @@ class Compiler:
         decl = node.child_by_field_name("declarator")
         while decl.type != "function_declarator":
             decl = decl.child_by_field_name("declarator")
-        params = []
-        defaults: list[ast.expr] = []
-        outs: list[str] = []  # non-const reference parameters, handed back to the caller with the result
-        prologue: list[ast.stmt] = []
+        params: list[ast.arg] = []
         for tname, typename, _ in self.template_params.get(name, []):
             var = self.fn.declare(tname, None)
             var.type_param = typename
             params.append(ast.arg(var.py))
-        for p in decl.child_by_field_name("parameters").named_children:
+        more, defaults, prologue, outs = self._parameters(decl.child_by_field_name("parameters"))
+        params += more
+        usings, aliases = list(self.usings), dict(self.type_aliases)
+        body = prologue + self._block(node.child_by_field_name("body"))
+        self.usings, self.type_aliases = usings, aliases  # a function's using-directives and aliases end with it
+        if outs:
+            body = [_ReturnOuts(outs).visit(stmt) for stmt in body]
+            body.append(self.at(ast.Return(_with_outs(None, outs)), node))
+        if not body:
+            body = [self.at(ast.Pass(), node)]
+        fdef = ast.FunctionDef(self._py_function_name(name), ast.arguments([], params, None, [], [], None, defaults),
+                               body, [], None, type_params=[])
+        self.at(fdef, node)
+        self.fn = None
+        return fdef
+
+    def _parameters(self, plist: Node) -> tuple[list[ast.arg], list[ast.expr], list[ast.stmt], list[str]]:
+        """Declare a parameter list in the current function: (args, defaults, prologue, reference outs)."""
+        params: list[ast.arg] = []
+        defaults: list[ast.expr] = []
+        outs: list[str] = []  # non-const reference parameters, handed back to the caller with the result
+        prologue: list[ast.stmt] = []
+        for p in plist.named_children:
             if p.type == "comment":
                 continue
             if p.type not in ("parameter_declaration", "optional_parameter_declaration"):
@@ -608,19 +642,50 @@ class Compiler:
             if var.store is not None:
                 prologue.append(self.at(ast.Assign([ast.Name(var.py, ast.Store())],
                                                    self._apply_store(var, ast.Name(var.py, ast.Load()), p)), p))
-        usings, aliases = list(self.usings), dict(self.type_aliases)
-        body = prologue + self._block(node.child_by_field_name("body"))
-        self.usings, self.type_aliases = usings, aliases  # a function's using-directives and aliases end with it
+        return params, defaults, prologue, outs
+
+    def _e_lambda_expression(self, node: Node) -> ast.expr:
+        """A lambda in a function: a nested Python function defined just before the statement that writes it.
+        By-reference captures are the enclosing variables themselves (closures, `nonlocal` where assigned);
+        by-value captures (`[x]`, `[=]`) are copied when the lambda is created, as C++ copies them."""
+        if self.fn is None:
+            raise self.unsupported(node, "lambda outside a function")
+        by_value_default = False
+        by_value: set[str] = set()
+        for c in node.child_by_field_name("captures").named_children:
+            if c.type == "lambda_default_capture":
+                by_value_default = c.text.decode() == "="
+            elif c.type == "identifier" and c.prev_sibling is not None and c.prev_sibling.type != "&":
+                by_value.add(c.text.decode())
+            elif c.type not in ("identifier", "this"):
+                raise self.unsupported(c, "lambda capture")
+        outer = self.fn
+        self.fn = _FunctionContext(outer)
+        decl = node.child_by_field_name("declarator")
+        params, defaults, prologue, outs = self._parameters(decl.child_by_field_name("parameters")) \
+            if decl is not None else ([], [], [], [])
         if outs:
-            body = [_ReturnOuts(outs).visit(stmt) for stmt in body]
-            body.append(self.at(ast.Return(_with_outs(None, outs)), node))
-        if not body:
-            body = [self.at(ast.Pass(), node)]
-        fdef = ast.FunctionDef(self._py_function_name(name), ast.arguments([], params, None, [], [], None, defaults),
-                               body, [], None, type_params=[])
-        self.at(fdef, node)
-        self.fn = None
-        return fdef
+            self.fn = outer
+            raise self.unsupported(node, "lambda with a non-const reference parameter")
+        returns = next((c for c in decl.named_children if c.type == "trailing_return_type"), None) \
+            if decl is not None else None
+        if returns is not None:
+            self.fn.ret_store = self._store_for(returns.named_children[0], None)
+        body = prologue + self._block(node.child_by_field_name("body"))
+        inner, self.fn = self.fn, outer
+        copied = {n for n in inner.captured if n in by_value or (by_value_default and n not in by_value)}
+        kw = [ast.arg(inner.captured[n].py) for n in sorted(copied)]
+        kw_defaults: list[ast.expr | None] = [ast.Name(inner.captured[n].py, ast.Load()) for n in sorted(copied)]
+        shared = {v.py for n, v in inner.captured.items() if n not in copied}
+        assigned = sorted({n.id for stmt in body for n in ast.walk(stmt)
+                           if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in shared})
+        if assigned:
+            body.insert(0, self.at(ast.Nonlocal(assigned), node))
+        name = outer.fresh("lambda")
+        fdef = ast.FunctionDef(name, ast.arguments([], params, None, kw, kw_defaults, None, defaults),
+                               body or [self.at(ast.Pass(), node)], [], None, type_params=[])
+        outer.hoisted.append(self.at(fdef, node))
+        return ast.Name(name, ast.Load())
 
     @staticmethod
     def _is_out_param(p: Node) -> bool:
@@ -656,8 +721,15 @@ class Compiler:
         self.fn.scopes.append({})
         out: list[ast.stmt] = []
         for child in node.named_children:
-            out.extend(self._statement(child))
+            out.extend(self._hoisting(self._statement(child)))
         self.fn.scopes.pop()
+        return out
+
+    def _hoisting(self, statements: list[ast.stmt]) -> list[ast.stmt]:
+        """`statements` preceded by the definitions of the lambdas written in them."""
+        if not self.fn.hoisted:
+            return statements
+        out, self.fn.hoisted = self.fn.hoisted + statements, []
         return out
 
     def _body(self, node: Node) -> list[ast.stmt]:
@@ -666,7 +738,7 @@ class Compiler:
             stmts = self._block(node)
         else:
             self.fn.scopes.append({})
-            stmts = self._statement(node)
+            stmts = self._hoisting(self._statement(node))
             self.fn.scopes.pop()
         return stmts or [self.at(ast.Pass(), node)]
 
@@ -1259,7 +1331,7 @@ class Compiler:
         """A name the included real headers declare but no module models: accepted, raises when executed."""
         if self.visible is None:
             return None
-        if name.split("::", 1)[0] in _GENERATED_NAMESPACES and "::" in name:
+        if (name.split("::", 1)[0] in _GENERATED_NAMESPACES and "::" in name) or name in _GENERATED_FUNCTIONS:
             header = "kernel_args_generated.h / kernel_bindings_generated.h (generated from the host's program spec)"
             if name not in self.unmodelled:
                 self.unmodelled[name] = ApiEntry(name, CONSTANT, Unmodelled(name, header), frozenset({self.kind}),
@@ -1419,9 +1491,8 @@ class Compiler:
             if name in ("static_cast", "reinterpret_cast"):
                 return self._cpp_cast(name, targs_node, args, node)
             targs = self._template_args(targs_node)
-        elif fn_node.type == "qualified_identifier" and fn_node.child_by_field_name("name") is not None and \
-                fn_node.child_by_field_name("name").type == "template_function":
-            inner = fn_node.child_by_field_name("name")
+        elif fn_node.type == "qualified_identifier" and self._innermost_name(fn_node).type == "template_function":
+            inner = self._innermost_name(fn_node)
             scope = fn_node.text.decode()[: inner.start_byte - fn_node.start_byte]
             name = re.sub(r"\s+", "", scope + inner.child_by_field_name("name").text.decode())
             targs = self._template_args(inner.child_by_field_name("arguments"))
@@ -1431,6 +1502,8 @@ class Compiler:
             if len(args) != 1:
                 raise self.unsupported(node, "functional cast with other than one argument")
             return self.call(self.rt("cast"), [ast.Constant(fn_node.text.decode()), args[0]], node)
+        elif fn_node.type == "identifier" and self.fn is not None and self.fn.lookup(fn_node.text.decode()):
+            return self.call(ast.Name(self.fn.lookup(fn_node.text.decode()).py, ast.Load()), args, node)  # a lambda
         elif fn_node.type in ("identifier", "qualified_identifier"):
             name = re.sub(r"\s+", "", fn_node.text.decode())
         elif fn_node.type == "field_expression":
@@ -1463,6 +1536,13 @@ class Compiler:
         fn = self.bind(entry.value, entry.name)
         call_args = ([ast.Tuple(targs, ast.Load())] if entry.template_args != (0, 0) else []) + args
         return self.call(fn, call_args, node)
+
+    @staticmethod
+    def _innermost_name(node: Node) -> Node:
+        """The last component of a qualified name: `round_up<H, W>` in `tt::common::round_up<H, W>`."""
+        while node.type == "qualified_identifier" and node.child_by_field_name("name") is not None:
+            node = node.child_by_field_name("name")
+        return node
 
     def _cpp_cast(self, which: str, targs_node: Node, args: list[ast.expr], node: Node) -> ast.expr:
         types = [c for c in targs_node.named_children if c.type == "type_descriptor"]

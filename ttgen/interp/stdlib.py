@@ -1,8 +1,10 @@
-"""The pieces of the C++ standard library that kernels and hosts call: std::min/max/abs/clamp, <cstdint> limits."""
+"""The pieces of the C++ standard library that kernels and hosts call: std::min/max/abs/clamp, std::array,
+<cstdint> limits, and the GCC bit builtins (__builtin_ctz and the like)."""
 
 from __future__ import annotations
 
 from .api import API, DEVICE, HOST
+from .cruntime import INTEGRAL_STORE, CArray, CppObject, CppRuntimeError, c_array
 
 ALL = DEVICE | {HOST}
 
@@ -31,3 +33,59 @@ for _name, _value in {"UINT8_MAX": 0xFF, "UINT16_MAX": 0xFFFF, "UINT32_MAX": 0xF
                       "UINT64_MAX": 0xFFFF_FFFF_FFFF_FFFF, "INT32_MAX": 0x7FFF_FFFF, "INT32_MIN": -0x8000_0000,
                       "INT16_MAX": 0x7FFF, "INT8_MAX": 0x7F}.items():
     API.constant(_name, _value, groups=ALL, header="<cstdint>")
+
+
+# ----- GCC builtins kernels use for bit tricks ----------------------------------------------------------------
+
+@API.function("__builtin_ctz", groups=ALL, header="GCC builtin")
+def builtin_ctz(x):
+    x = int(x) & 0xFFFF_FFFF
+    if x == 0:
+        raise CppRuntimeError("__builtin_ctz(0) is undefined")
+    return (x & -x).bit_length() - 1
+
+
+@API.function("__builtin_clz", groups=ALL, header="GCC builtin")
+def builtin_clz(x):
+    x = int(x) & 0xFFFF_FFFF
+    if x == 0:
+        raise CppRuntimeError("__builtin_clz(0) is undefined")
+    return 32 - x.bit_length()
+
+
+@API.function("__builtin_popcount", groups=ALL, header="GCC builtin")
+def builtin_popcount(x):
+    return bin(int(x) & 0xFFFF_FFFF).count("1")
+
+
+@API.function("__builtin_expect", groups=ALL, header="GCC builtin")
+def builtin_expect(x, expected):
+    return x  # a branch-prediction hint: the value is x
+
+
+# ----- std::array: a C array with size() -----------------------------------------------------------------------
+
+class StdArray(CArray, CppObject):
+    cpp_name = "std::array"
+    cpp_methods = frozenset({"size", "fill"})
+
+    def size(self) -> int:
+        return len(self)
+
+    def fill(self, value) -> None:
+        for i in range(len(self)):
+            self.cpp_setitem(i, value)
+
+
+def _std_array(targs, *items):
+    """`std::array<T, N> a;` / `a{...}` / `a = {...}` (a brace list arrives as one list)."""
+    if len(targs) != 2:
+        raise CppRuntimeError("std::array takes an element type and a size")
+    element, size = targs
+    store = INTEGRAL_STORE.get(str(element).removeprefix("std::"))
+    given = items[0] if len(items) == 1 and isinstance(items[0], list) else list(items)
+    values = c_array((size,), given if items else None, store)
+    return StdArray(list(values), store)
+
+
+API.type("std::array", _std_array, groups=ALL, header="<array>", template_args=(2, 2), args=(0, 64), init_list=True)
