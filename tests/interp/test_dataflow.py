@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ttgen.interp.checks import Violation
+from ttgen.interp.cpp import CompileError
 from ttgen.numerics.formats import decode_tile
 
 READ_ONE = """
@@ -293,7 +294,7 @@ DEBUG = """
 void kernel_main() {
     uint32_t n = get_arg_val<uint32_t>(0);
     uint32_t capped = std::min(n, 8u) + std::max(0u, UINT32_MAX - UINT32_MAX);
-    DPRINT << "n=" << n << " capped=" << capped << ENDL();
+    DPRINT("n={} capped={}\\n", n, capped);
     ASSERT(capped < 8);
 }
 """
@@ -309,8 +310,38 @@ def test_dprint_std_min_and_assert(dev):
     assert info.value.check == "kernel-assert" and info.value.location.line == 8
 
 
+def test_legacy_stream_dprint_does_not_compile(dev):
+    legacy = DEBUG.replace('DPRINT("n={} capped={}\\n", n, capped);', 'DPRINT << "n=" << n << ENDL();')
+    with pytest.raises(CompileError, match=r":7: 'DPRINT' is a function, not a value"):
+        dev.kernel("dataflow", legacy, args=[5])
+        dev.launch()
+
+
 def test_dprint_lines_are_kept_per_kernel_instance(dev):
     dev.kernel("dataflow", DEBUG.replace("ASSERT(capped < 8);", ""), args=[12])
     dev.launch()
     (thread,) = dev.model.threads
     assert thread.kernel.printed == ["n=12 capped=8\n"]
+
+
+OWN_ADDRESS = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    uint32_t vx = get_arg_val<uint32_t>(0);
+    uint32_t vy = get_arg_val<uint32_t>(1);
+    ASSERT(get_noc_addr(0x2000) == get_noc_addr(vx, vy, 0x2000));
+    ASSERT(get_noc_addr(0x2000, 1) == get_noc_addr(vx, vy, 0x2000));
+}
+"""
+
+
+def test_get_noc_addr_of_an_own_l1_address(dev):
+    from ttgen import arch
+
+    start = arch.VIRTUAL_TENSIX_START
+    dev.kernel("dataflow", OWN_ADDRESS, args=[start, start], cores=((0, 0),))
+    dev.launch()
+    wrong = type(dev)()
+    wrong.kernel("dataflow", OWN_ADDRESS, args=[start + 1, start], cores=((0, 0),))
+    with pytest.raises(Violation, match="ASSERT failed"):
+        wrong.launch()

@@ -134,9 +134,14 @@ API.type("TensorAccessor", TensorAccessor, groups=DEVICE, header=TA_H, args=(1, 
 _DRAM_BANK_BY_XY = {xy: bank for bank, xy in enumerate(arch.DRAM_BANK_NOC_XY)}
 
 
-@API.function("get_noc_addr", groups={DATAFLOW}, header=DF_H, args=(2, 4))
-def get_noc_addr(a, b, c=None, d=None):
-    """`get_noc_addr(x, y, addr[, noc])` or `get_noc_addr(id, addrgen[, offset, noc])`."""
+@API.function("get_noc_addr", groups={DATAFLOW}, header=DF_H, args=(1, 4))
+def get_noc_addr(a, b=None, c=None, d=None):
+    """`get_noc_addr(x, y, addr[, noc])`, `get_noc_addr(id, addrgen[, offset, noc])`, or `get_noc_addr(addr[, noc])`:
+    the calling core's own L1 `addr` as seen on the NoC (dataflow_api.h builds it from my_x/my_y)."""
+    if b is None or (c is None and not isinstance(b, TensorAccessor) and b in (0, 1)):
+        # the (addr, noc) overload, as C++ picks it for two integers; the NoC index does not change the address
+        x, y = ctx.core().virtual_xy
+        return noc_xy_addr(x, y, a)
     if isinstance(b, TensorAccessor):
         return b.get_noc_addr(a, c or 0)
     if c is None:
