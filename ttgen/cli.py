@@ -178,7 +178,7 @@ def _compile_check(folder: Path, headers) -> list[TtgenError]:
 
 
 def _compile_errors(found: list[TtgenError]) -> list[TtgenError]:
-    """Notes (kernels the check cannot cover) are printed but do not fail a run."""
+    """Warnings (deprecated calls) and notes (kernels the check cannot cover) are printed but do not fail a run."""
     return [d for d in found if getattr(d, "severity", "error") == "error"]
 
 
@@ -210,7 +210,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                     warn(str(d))
                 found = _compile_errors(diagnostics)
                 failures += bool(found)
-                compiled = [f"{len(found)} error(s)" if found else "ok" if not diagnostics else "partly"]
+                warned = sum(1 for d in diagnostics if getattr(d, "severity", "") == "warning")
+                notes = len(diagnostics) - len(found) - warned
+                compiled = [f"{len(found)} error(s)" if found else "partly" if notes
+                            else f"ok, {warned} warning(s)" if warned else "ok"]
             try:
                 report, seconds = _run_one(folder, args)
             except TtgenError as exc:

@@ -66,8 +66,10 @@ LANGUAGE_FLAGS = ("-std=c++17", "-ffast-math", "-fno-exceptions", "-fno-rtti", "
 WARNING_FLAGS = ("-Wall", "-Wno-unused-variable", "-Wno-unused-function",
                  "-Wno-attributes")  # rvtt_l1_ptr / rvtt_reg_ptr are SFPI-only attributes
 # Warnings tt-metal keeps as warnings under its -Werror (-Wno-error=...); every other warning in an emitted file
-# fails the real build, and ttgen also fails deprecated calls (tt-metal 0.74.0 only warns about those).
+# fails the real build. tt-metal's JIT build never fails a deprecated call (-Wno-deprecated-declarations, later
+# -Wno-error=deprecated-declarations), so one is reported here as a warning: shown, never failing the check.
 NOT_ERRORS = frozenset({"-Wmultistatement-macros", "-Wparentheses", "-Wunused-but-set-variable"})
+WARNINGS = frozenset({"-Wdeprecated-declarations"})
 DIAGNOSTIC_FLAGS = ("-fsyntax-only", "-fdiagnostics-color=never", "-fno-diagnostics-show-caret",
                     "-fdiagnostics-urls=never", "-ftemplate-backtrace-limit=0", "-fmax-errors=100")
 
@@ -724,6 +726,7 @@ def map_output(output: str, build: KernelBuild, root: Path, folder: Path,
             key = (shown(where[0]), where[1])
             location = Location(shown(where[0]), where[1])
         if key not in found:
-            found[key] = CompileDiagnostic(text, location, kernel, target)
+            severity = "warning" if diag.kind == "warning" and diag.flag in WARNINGS else "error"
+            found[key] = CompileDiagnostic(text, location, kernel, target, severity)
     located = [d for d in found.values() if d.location.line is not None]
     return located or list(found.values())  # an unplaceable error next to placed ones is their echo
