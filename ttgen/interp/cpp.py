@@ -1026,20 +1026,42 @@ class Compiler:
     def _constructed_from_names(self, node: Node, type_node: Node, declarator: Node) -> list[ast.stmt]:
         """`std::vector<T> v(n);` parses like a function declaration; in a function body, when every
         "parameter" is a bare name that is not a type, C++ reads it as a variable built from those names."""
-        args = []
-        for param in declarator.child_by_field_name("parameters").named_children:
-            type_child = param.child_by_field_name("type")
-            if param.type != "parameter_declaration" or param.child_by_field_name("declarator") is not None \
-                    or type_child is None or type_child.type not in ("type_identifier", "qualified_identifier"):
-                raise self.unsupported(node, "function declaration inside a function")
-            if type_child.type == "type_identifier":
-                args.append(self._e_identifier(type_child))
-            else:
-                args.append(self._e_qualified_identifier(type_child))
+        args = [self._param_as_expr(param, node) for param in declarator.child_by_field_name("parameters").named_children
+                if param.type != "comment"]
         entry, targs = self._class_type(type_node)
         value = self._make(entry, targs, args, [], node)
         var = self.fn.declare(self._declarator_name(declarator.child_by_field_name("declarator")), None)
         return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], value), node)]
+
+    def _param_as_expr(self, param: Node, node: Node) -> ast.expr:
+        """A "parameter" of a declaration that C++ reads as a variable: a name that is not a type, or a call of a
+        function (`CoreLocalMem<uint32_t> w(get_write_ptr(cb))` parses as a declarator taking `get_write_ptr(...)`)."""
+        type_child = param.child_by_field_name("type")
+        inner = param.child_by_field_name("declarator")
+        if param.type != "parameter_declaration" or type_child is None or \
+                type_child.type not in ("type_identifier", "qualified_identifier") or \
+                (inner is not None and inner.type != "abstract_function_declarator"):
+            raise self.unsupported(node, "function declaration inside a function")
+        if inner is None:
+            if type_child.type == "type_identifier":
+                return self._e_identifier(type_child)
+            return self._e_qualified_identifier(type_child)
+        name = re.sub(r"\s+", "", type_child.text.decode())
+        args = [self._param_as_expr(p, node) for p in inner.child_by_field_name("parameters").named_children
+                if p.type != "comment"]
+        own = self._in_file(name, self.functions_defined)
+        if own is not None and own not in self.template_params and not self._out_positions(self.functions_defined[own]):
+            return self.call(ast.Name(self._py_function_name(own), ast.Load()), args, param)
+        entry = self._resolve(type_child, name)
+        if entry.kind == TYPE and not isinstance(entry.value, Unmodelled):
+            raise self.unsupported(node, "function declaration inside a function")  # the most vexing parse
+        if entry.kind != FUNCTION and not isinstance(entry.value, Unmodelled):
+            raise self.error(type_child, f"'{name}' is a {entry.kind}, not a function")
+        if not isinstance(entry.value, Unmodelled):
+            self._check_template(entry, [], param) if entry.template_args[0] else None
+            self._check_arity(entry, len(args), param)
+            args = ([ast.Tuple([], ast.Load())] if entry.template_args != (0, 0) else []) + args
+        return self.call(self.bind(entry.value, entry.name), args, param)
 
     def _class_type(self, type_node: Node) -> tuple[ApiEntry, list[ast.expr]]:
         """Resolve a class type name (possibly a template) to its API entry and template arguments."""
