@@ -345,3 +345,29 @@ def test_get_noc_addr_of_an_own_l1_address(dev):
     wrong.kernel("dataflow", OWN_ADDRESS, args=[start + 1, start], cores=((0, 0),))
     with pytest.raises(Violation, match="ASSERT failed"):
         wrong.launch()
+
+
+FORMAT_AND_COORDS = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    uint32_t vx = get_arg_val<uint32_t>(0);
+    uint32_t vy = get_arg_val<uint32_t>(1);
+    ASSERT(get_dataformat(tt::CBIndex::c_0) == DataFormat::Float16_b);
+    ASSERT(my_x[noc_index] == vx && my_y[0] == vy);
+}
+"""
+
+
+def test_get_dataformat_and_my_xy(dev):
+    from ttgen import arch
+
+    start = arch.VIRTUAL_TENSIX_START
+    dev.cb(0, 1)  # bfloat16 = DataFormat::Float16_b
+    dev.kernel("dataflow", FORMAT_AND_COORDS, args=[start, start])
+    dev.launch()
+    other = type(dev)()
+    other.cb(0, 1, fmt="float32")
+    other.kernel("dataflow", FORMAT_AND_COORDS, args=[start, start])
+    with pytest.raises(Violation) as info:
+        other.launch()
+    assert info.value.check == "kernel-assert" and info.value.location.line == 6

@@ -1297,6 +1297,8 @@ class Compiler:
         entry = self._resolve(node, name)
         if isinstance(entry.value, Unmodelled):
             return self.call(self.bind(entry.value, entry.name), [], node)  # reading it raises NotModelled
+        if isinstance(entry.value, cruntime.Dynamic):
+            return self.call(self.bind(entry.value.read, entry.name), [], node)
         if entry.kind == CONSTANT:
             return self.bind(entry.value, entry.name)
         raise self.error(node, f"'{name}' is a {entry.kind}, not a value")

@@ -314,3 +314,11 @@ def define_struct(name: str, layout: tuple) -> type:
 def copy_value(value: Any) -> Any:
     """`T b = a;` for a struct T: b is a copy, not a second name for a."""
     return value.cpp_copy() if isinstance(value, CppStruct) else value
+
+
+class Dynamic:
+    """The value of an API name that differs per running kernel (`noc_index`): read each time it is used."""
+
+    def __init__(self, read: Callable[[], Any], name: str):
+        self.read = read
+        self.__name__ = name

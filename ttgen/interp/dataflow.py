@@ -14,7 +14,7 @@ from . import context as ctx
 from .api import API, DATAFLOW, DEVICE
 from . import timing, trace
 from .checks import current_cpp_location, violation
-from .cruntime import CppObject, CppRuntimeError, wrap_u32
+from .cruntime import CppObject, CppRuntimeError, Dynamic, wrap_u32
 from .declared import NotModelled
 from .device import POISON, NocTransfer, noc_xy_addr, split_noc_addr
 
@@ -447,6 +447,42 @@ def get_read_ptr(operand):
 @API.function("get_tile_size", groups={DATAFLOW}, header=DF_H)
 def get_tile_size(operand):
     return _cb(operand).fmt.tile_bytes
+
+
+# The device-side DataFormat enum (internal/tt-1xx/wormhole/wormhole_b0_defines/tensix_types.h), unscoped by
+# namespace: kernels compare get_dataformat(cb) with DataFormat::Float32 and the like.
+TENSIX_TYPES_H = "internal/tt-1xx/wormhole/wormhole_b0_defines/tensix_types.h"
+DEVICE_DATA_FORMATS = {"Float32": 0, "Float16": 1, "Bfp8": 2, "Bfp4": 3, "Tf32": 4, "Float16_b": 5, "Bfp8_b": 6,
+                       "Bfp4_b": 7, "Int32": 8, "UInt16": 9, "Lf8": 10, "Bfp2": 11, "Int8": 14, "Bfp2_b": 15,
+                       "UInt32": 24, "Fp8_e4m3": 26, "UInt8": 30, "Invalid": 0xFF}
+API.constants("DataFormat", DEVICE_DATA_FORMATS, groups=DEVICE, header=TENSIX_TYPES_H)
+
+
+@API.function("get_dataformat", groups={DATAFLOW}, header=DF_H)
+def get_dataformat(operand):
+    """The DataFormat enumerator (an integer on the device) of a CB's data."""
+    return DEVICE_DATA_FORMATS[_cb(operand).fmt.metal_name]
+
+
+class _CoreCoordinate(CppObject):
+    """`my_x[noc]` / `my_y[noc]` (risc_common.h): this core's NoC coordinates; with virtual coordinates both NoCs
+    see the same ones."""
+
+    cpp_name = "uint8_t[NUM_NOCS]"
+
+    def __init__(self, axis: int):
+        self.axis = axis
+
+    def cpp_getitem(self, noc: int) -> int:
+        if noc not in (0, 1):
+            raise CppRuntimeError(f"NoC index {noc} out of range (NUM_NOCS is 2)")
+        return ctx.core().virtual_xy[self.axis]
+
+
+API.constant("noc_index", Dynamic(lambda: ctx.kernel().spec.noc, "noc_index"), groups={DATAFLOW},
+             header="api/dataflow/dataflow_api.h")
+API.constant("my_x", _CoreCoordinate(0), groups={DATAFLOW}, header="internal/tt-1xx/risc_common.h")
+API.constant("my_y", _CoreCoordinate(1), groups={DATAFLOW}, header="internal/tt-1xx/risc_common.h")
 
 
 @API.function("cb_pages_available_at_front", groups={DATAFLOW}, header=DF_H)
