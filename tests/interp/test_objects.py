@@ -1,4 +1,4 @@
-"""The object API (ttgen/interp/objects.py): Noc, CircularBuffer and UnicastEndpoint as ttnn's kernels use them."""
+"""The object API (ttgen/interp/objects.py): Noc, CircularBuffer, UnicastEndpoint and Semaphore as ttnn's kernels use them."""
 
 import numpy as np
 import pytest
@@ -78,3 +78,34 @@ def test_object_api_keeps_the_protocol_checks(dev, edit, check, fragment):
         dev.launch()
     assert info.value.check == check and fragment in str(info.value), str(info.value)
     assert info.value.location is not None and info.value.location.file == "kernel0.cpp"
+
+
+SEMAPHORES = """
+#include "api/dataflow/dataflow_api.h"
+#include "api/dataflow/noc_semaphore.h"
+void kernel_main() {
+    uint32_t want = get_arg_val<uint32_t>(0);
+    Semaphore<> sem(0);
+    sem.set(3);
+    sem.down(2);
+    sem.wait(1);
+    sem.up(4);
+    Noc noc;
+    sem.up(noc, my_x[0], my_y[0], 2);
+    sem.wait_min(want);
+}
+"""
+
+
+def test_semaphore_object(dev):
+    from ttgen.interp.program import SemaphoreConfig
+
+    dev.model.semaphores.append(SemaphoreConfig([(0, 0)], 0, None))
+    dev.kernel("dataflow", SEMAPHORES, args=[7])  # 3 - 2 + 4 + 2 = 7
+    dev.launch()
+    stuck = type(dev)()
+    stuck.model.semaphores.append(SemaphoreConfig([(0, 0)], 0, None))
+    stuck.kernel("dataflow", SEMAPHORES, args=[8])
+    with pytest.raises(Violation) as info:
+        stuck.launch()
+    assert info.value.check == "deadlock" and "noc_semaphore_wait_min" in str(info.value)

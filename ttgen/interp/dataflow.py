@@ -458,6 +458,14 @@ DEVICE_DATA_FORMATS = {"Float32": 0, "Float16": 1, "Bfp8": 2, "Bfp4": 3, "Tf32":
 API.constants("DataFormat", DEVICE_DATA_FORMATS, groups=DEVICE, header=TENSIX_TYPES_H)
 
 
+def _data_format(value=None):
+    """`DataFormat f = ...;` / `static_cast<DataFormat>(x)`: the enumerator's integer."""
+    return value
+
+
+API.type("DataFormat", _data_format, groups=DEVICE, header=TENSIX_TYPES_H)
+
+
 @API.function("get_dataformat", groups={DATAFLOW}, header=DF_H)
 def get_dataformat(operand):
     """The DataFormat enumerator (an integer on the device) of a CB's data."""

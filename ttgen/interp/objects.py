@@ -1,4 +1,4 @@
-"""The object API of the kernel headers: `Noc`, `CircularBuffer`, `UnicastEndpoint` (ttnn 0.74.0).
+"""The object API of the kernel headers: `Noc`, `CircularBuffer`, `UnicastEndpoint`, `Semaphore` (ttnn 0.74.0).
 
 Most of the pinned release's own kernels use it (`Noc noc; noc.async_read(src, cb, size, {.page_id = i}, {})`,
 `CircularBuffer cb(id); cb.reserve_back(1)`), declared in `api/dataflow/noc.h`, `api/dataflow/circular_buffer.h`
@@ -158,3 +158,61 @@ class Noc(CppObject):
 API.type("Noc", Noc, groups={DATAFLOW}, header=NOC_H, args=(0, 1))
 API.type("CircularBuffer", CircularBuffer, groups=DEVICE, header=CB_OBJ_H, args=(1, 1))
 API.type("UnicastEndpoint", UnicastEndpoint, groups={DATAFLOW}, header=ENDPOINTS_H, args=(0, 0))
+
+
+# ----- Semaphore (api/dataflow/noc_semaphore.h) ----------------------------------------------------------------
+
+NOC_SEMAPHORE_H = "api/dataflow/noc_semaphore.h"
+
+
+class Semaphore(CppObject):
+    """`Semaphore<> sem(id)`: this core's semaphore `id` with the header's methods, each built on the free
+    functions (noc_semaphore_wait/set/inc, multicast set) so their checks apply."""
+
+    cpp_name = "Semaphore"
+    cpp_methods = frozenset({"up", "down", "wait", "wait_min", "set", "set_multicast"})
+
+    def __init__(self, semaphore_id: int):
+        self.address = df.get_semaphore((), semaphore_id)
+
+    def _local(self) -> df.L1Pointer:
+        return df.reinterpret_cast("volatile uint32_t*", self.address)
+
+    def up(self, *args) -> None:
+        """up(value): local += value; up(noc, x, y, value[, vc]): atomic increment of (x, y)'s copy."""
+        if len(args) == 1:
+            ptr = self._local()
+            ptr.cpp_setitem(0, ptr.cpp_getitem(0) + int(args[0]))
+            return
+        if len(args) not in (4, 5) or not isinstance(args[0], Noc):
+            raise violation("semaphore", "Semaphore::up takes (value) or (noc, noc_x, noc_y, value[, vc])")
+        noc, x, y, value = args[:4]
+        df.noc_semaphore_inc((), noc_xy_addr(x, y, self.address), value, noc.noc_id)
+
+    def down(self, value: int) -> None:
+        ptr = self._local()
+        df.noc_semaphore_wait_min(ptr, value)
+        ptr.cpp_setitem(0, ptr.cpp_getitem(0) - int(value))
+
+    def wait(self, value: int) -> None:
+        df.noc_semaphore_wait(self._local(), value)
+
+    def wait_min(self, value: int) -> None:
+        df.noc_semaphore_wait_min(self._local(), value)
+
+    def set(self, value: int) -> None:
+        df.noc_semaphore_set(self._local(), value)
+
+    def set_multicast(self, noc: "Noc", x0: int, y0: int, x1: int, y1: int, num_dests: int, linked: bool = False):
+        """Write this semaphore's value into the same semaphore of every core of the rectangle."""
+        addr = df.get_noc_multicast_addr(x0, y0, x1, y1, self.address, noc.noc_id)
+        df.noc_semaphore_set_multicast(self.address, addr, num_dests, linked, noc.noc_id)
+
+
+def _semaphore(targs, semaphore_id):
+    if targs and str(targs[0]) not in ("ProgrammableCoreType::TENSIX", "TENSIX"):
+        raise violation("semaphore", f"Semaphore<{targs[0]}>: only Tensix semaphores are modelled")
+    return Semaphore(semaphore_id)
+
+
+API.type("Semaphore", _semaphore, groups={DATAFLOW}, header=NOC_SEMAPHORE_H, template_args=(0, 1))
