@@ -122,3 +122,17 @@ def test_quoted_includes_resolve_beside_the_including_file_first(headers):
     source = '#include "common.hpp"\nuint32_t probe() {\n    return cb_in;\n}\n'
     compiled = compile_source(source, "dataflow", path="ttnn/cpp/ops/x/kernels/reader.cpp", headers=tree)
     assert compiled.unmodelled == {"cb_in": "ttnn/cpp/ops/x/kernels/common.hpp"}
+
+
+def test_aliases_sizeof_and_designated_brace_lists_of_declared_types(headers):
+    source = kernel("""    using scaler_t = kernel_lib::Scaler<float>;
+    scaler_t s = {.lanes = 4};
+    return sizeof(kernel_lib::Scaler);""")
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
+    assert set(compiled.unmodelled) == {"kernel_lib::Scaler"}
+    with pytest.raises(NotModelled, match="kernel_lib::Scaler"):
+        compiled.functions["probe"]()
+    # an alias of something no header declares stays refused
+    with pytest.raises(CompileError, match="alias of a type the interpreter does not model"):
+        compile_source(kernel("    using t = kernel_lib::Scalar<float>;\n    return 0;"), "dataflow", path="k.cpp",
+                       headers=headers)

@@ -469,7 +469,11 @@ class Compiler:
         known = target in cruntime.INTEGRAL_STORE or target in ("float", "double", "bool", "void") or \
             (re.fullmatch(r"[\w:]+", target) and self.api.lookup(target, self.kind, self.usings) is not None)
         if not known:
-            raise self.unsupported(node, "alias of a type the interpreter does not model")
+            head = re.match(r"[\w:]+", target)
+            declared = self._declared(head.group(0)) if head is not None else None
+            if declared is None or self.api.lookup(head.group(0), self.kind, self.usings) is not None:
+                raise self.unsupported(node, "alias of a type the interpreter does not model")
+            target = declared.name  # a type the headers declare, without semantics: using it raises NotModelled
         self.type_aliases[prefix + name] = target
         if self.fn is not None or prefix:
             self.type_aliases[name] = target
@@ -1105,7 +1109,8 @@ class Compiler:
                 raise self.error(node, f"a {text} is initialised from exactly one value")
             return self._expr(items[0])
         entry, targs = self._class_type(type_node)
-        if brace and entry.designated and any(c.type == "initializer_pair" for c in args_node.named_children):
+        if brace and (entry.designated or isinstance(entry.value, Unmodelled)) and \
+                any(c.type == "initializer_pair" for c in args_node.named_children):
             return self._make(entry, targs, [], self._designated(args_node), node)
         if brace and entry.init_list:  # std::vector<T> v{a, b} / v = {a, b}: one initializer_list argument
             return self._make(entry, targs, [self._list_literal(args_node)], [], node)
@@ -1442,8 +1447,11 @@ class Compiler:
 
     def _e_sizeof_expression(self, node: Node) -> ast.expr:
         inner = node.child_by_field_name("type") or node.child_by_field_name("value")
-        text = re.sub(r"[()\s]", "", inner.text.decode())
+        text = self._unalias(re.sub(r"[()\s]", "", inner.text.decode()))
         if text not in cruntime.SIZEOF:
+            declared = self._declared(text) if re.fullmatch(r"[\w:]+", text) else None
+            if declared is not None and self.api.lookup(text, self.kind, self.usings) is None:
+                return self.call(self.bind(declared.value, declared.name), [], node)  # raises NotModelled
             raise self.unsupported(node, "sizeof")
         return ast.Constant(cruntime.SIZEOF[text])
 
