@@ -228,7 +228,8 @@ class Compiler:
         self.type_aliases: dict[str, str] = {}  # using name = type;
         self.template_params: dict[str, list] = {}  # function template -> [(name, is typename, default node)]
         self.namespace_aliases: dict[str, str] = {}  # namespace name = a::b;
-        self.local_types: dict[str, ApiEntry] = {}  # structs and enums this file defines, by qualified name
+        self.local_types: dict[str, ApiEntry] = {}  # structs, unions and enums this file defines, by qualified name
+        self.union_names: dict[int, str] = {}  # start byte of a union's definition -> the name it is registered by
         self.fn: _FunctionContext | None = None
         self.namespace = ""  # namespace being compiled, "a::b::" (for lookup of this file's own names)
         self._runtime_names()
@@ -334,6 +335,8 @@ class Compiler:
                 self._enum(node, prefix)
             elif t in ("struct_specifier", "class_specifier") and node.child_by_field_name("body") is not None:
                 self._struct(node, prefix)
+            elif t == "union_specifier" and node.child_by_field_name("body") is not None:
+                self._union(node, prefix)
             elif t == "namespace_definition":
                 name = node.child_by_field_name("name")
                 inner = prefix + (name.text.decode() + "::" if name is not None else "")
@@ -447,6 +450,29 @@ class Compiler:
         cls = cruntime.define_struct(qualified, tuple(layout))
         self.local_types[qualified] = ApiEntry(qualified, TYPE, cls, frozenset({self.kind}), self.path,
                                                (0, len(layout)), designated=True)
+
+    def _union(self, node: Node, prefix: str) -> Node:
+        """`union [U] { float f; uint32_t u; }`: scalar members over one storage (see `cruntime.CppUnion`). Returns
+        the node that names the type for the declarators that follow."""
+        name = node.child_by_field_name("name")
+        qualified = prefix + name.text.decode() if name is not None else f"union@{node.start_point[0] + 1}"
+        members = []
+        for member in node.child_by_field_name("body").named_children:
+            if member.type == "comment":
+                continue
+            type_node = member.child_by_field_name("type")
+            if member.type != "field_declaration" or type_node is None or type_node.type not in (
+                    "primitive_type", "type_identifier", "sized_type_specifier", "qualified_identifier"):
+                raise self.unsupported(member, "union member other than a scalar")
+            for d in member.children_by_field_name("declarator"):
+                members.append((self._declarator_name(d), self._type_text(type_node)))
+        try:
+            cls = cruntime.define_union(qualified, members)
+        except cruntime.CppRuntimeError as exc:
+            raise self.error(node, str(exc)) from None
+        self.local_types[qualified] = ApiEntry(qualified, TYPE, cls, frozenset({self.kind}), self.path, (0, 1))
+        self.union_names[node.start_byte] = qualified
+        return node
 
     def _template_call_args(self, name: str, targs: list[ast.expr], node: Node) -> list[ast.expr]:
         params = self.template_params[name]
@@ -969,6 +995,8 @@ class Compiler:
 
     def _declaration(self, node: Node) -> list[ast.stmt]:
         type_node = node.child_by_field_name("type")
+        if type_node.type == "union_specifier" and type_node.child_by_field_name("body") is not None:
+            type_node = self._union(type_node, self.namespace if self.fn is None else "")
         out: list[ast.stmt] = []
         for declarator in node.children_by_field_name("declarator"):
             out.extend(self._declare_one(node, type_node, declarator))
@@ -1071,6 +1099,8 @@ class Compiler:
         """Resolve a class type name (possibly a template) to its API entry and template arguments."""
         targs: list[ast.expr] = []
         name_node = type_node
+        if type_node.type == "union_specifier" and type_node.start_byte in self.union_names:
+            return self.local_types[self.union_names[type_node.start_byte]], []
         text = type_node.text.decode()
         template = None
         for n in self._walk(type_node):

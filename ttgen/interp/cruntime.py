@@ -6,6 +6,7 @@ loop iteration so that the scheduler can enforce the step budget and interleave 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import ml_dtypes
@@ -312,8 +313,9 @@ def define_struct(name: str, layout: tuple) -> type:
 
 
 def copy_value(value: Any) -> Any:
-    """`T b = a;` for a struct T: b is a copy, not a second name for a."""
-    return value.cpp_copy() if isinstance(value, CppStruct) else value
+    """`T b = a;` for a struct or union T: b is a copy, not a second name for a."""
+    copy = getattr(value, "cpp_copy", None)
+    return copy() if copy is not None and isinstance(value, CppObject) else value
 
 
 class Dynamic:
@@ -322,3 +324,51 @@ class Dynamic:
     def __init__(self, read: Callable[[], Any], name: str):
         self.read = read
         self.__name__ = name
+
+
+_UNION_DTYPES = {"float": "<f4", "double": "<f8", "uint32_t": "<u4", "int32_t": "<i4", "uint16_t": "<u2",
+                 "int16_t": "<i2", "uint8_t": "u1", "int8_t": "i1", "uint64_t": "<u8", "int64_t": "<i8",
+                 "unsigned int": "<u4", "int": "<i4"}
+
+
+class CppUnion(CppObject):
+    """A union of scalar members sharing one storage: writing `u.f` then reading `u.u` reinterprets the bytes,
+    as kernels use it to see a float's bits. `cpp_layout` maps each member to its numpy dtype."""
+
+    cpp_layout: dict = {}
+
+    def __init__(self, *values: Any):
+        object.__setattr__(self, "_bytes", np.zeros(8, dtype=np.uint8))
+        if values:  # `U u = {x}` initialises the first member
+            setattr(self, next(iter(self.cpp_layout)), values[0])
+
+    def __getattr__(self, name: str) -> Any:
+        dtype = type(self).cpp_layout.get(name)
+        if dtype is None:
+            raise AttributeError(name)
+        value = self._bytes[:np.dtype(dtype).itemsize].view(dtype)[0]
+        return float(value) if np.dtype(dtype).kind == "f" else int(value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        dtype = np.dtype(type(self).cpp_layout[name])
+        if dtype.kind == "f":
+            raw = np.array([value], dtype=dtype)
+        else:
+            raw = np.array([int(value) & ((1 << (8 * dtype.itemsize)) - 1)], dtype=f"<u{dtype.itemsize}")
+        self._bytes[:dtype.itemsize] = raw.view(np.uint8)
+
+    def cpp_copy(self) -> "CppUnion":
+        other = type(self)()
+        other._bytes[:] = self._bytes
+        return other
+
+
+def define_union(name: str, members: list[tuple[str, str]]) -> type:
+    layout = {}
+    for member, type_text in members:
+        dtype = _UNION_DTYPES.get(type_text.removeprefix("std::"))
+        if dtype is None:
+            raise CppRuntimeError(f"union member '{member}' of type {type_text}: only scalar members are modelled")
+        layout[member] = dtype
+    return type(re.sub(r"\W", "_", name) or "union", (CppUnion,),
+                {"cpp_name": name or "union", "cpp_layout": layout, "cpp_fields": frozenset(layout)})
