@@ -902,3 +902,19 @@ uint32_t f(uint32_t x) {
 """
     # 1.0f doubled is 0x40000000; d is a copy of c, so zeroing it leaves c's bits
     assert _run(src, 0x3F800000) == 0x40000000 + 1
+
+
+def test_trisc_part_macros_and_builtin_bit_cast():
+    src = """uint32_t f(uint32_t bits) {
+    float x = __builtin_bit_cast(float, bits);
+    uint32_t y = 0;
+    UNPACK(y += 1;)
+    MATH(y += 10;)
+    PACK(y += 100;)
+    return std::bit_cast<uint32_t>(x * 2.0f) + y;
+}
+"""
+    # the compute thread is UNPACK, MATH and PACK at once: each part runs once
+    assert compile_source(src, "compute", path="k.cpp").functions["f"](0x3F800000) == 0x40000000 + 111
+    with pytest.raises(cpp.CompileError, match="k.cpp:4: C++ syntax error"):  # not a dataflow macro
+        compile_source(src, "dataflow", path="k.cpp")

@@ -72,6 +72,25 @@ _ATTRIBUTE_MACROS = {"tt_l1_ptr": "", "FORCE_INLINE": "inline", "ALWI": "inline"
 _MACRO_RE = re.compile(r"\b(" + "|".join(_ATTRIBUTE_MACROS) + r")\b")
 
 
+# Function-like macros of the API headers that wrap code, given to the preprocessor when a file uses them.
+# UNPACK/MATH/PACK (api/compute/common_globals.h) keep their argument in one TRISC's build and drop it in the
+# other two; the interpreter's compute thread is all three, so each part runs once. __builtin_bit_cast(T, x)
+# takes a type as an argument, which no C++ grammar parses: it is std::bit_cast<T>(x) by another spelling.
+_HEADER_MACROS = {
+    "compute": {"UNPACK(...)": "__VA_ARGS__", "MATH(...)": "__VA_ARGS__", "PACK(...)": "__VA_ARGS__"},
+    "any": {"__builtin_bit_cast(T, ...)": "std::bit_cast<T>(__VA_ARGS__)"},
+}
+_HEADER_MACRO_USE = re.compile(r"\b(UNPACK|MATH|PACK|__builtin_bit_cast)\s*\(")
+
+
+def _header_macros(source: str, kind: str) -> dict[str, str]:
+    used = set(_HEADER_MACRO_USE.findall(source))
+    if not used:
+        return {}
+    table = {**_HEADER_MACROS["any"], **(_HEADER_MACROS["compute"] if kind == "compute" else {})}
+    return {k: v for k, v in table.items() if k.split("(")[0] in used}
+
+
 def _expand_attribute_macros(source: str) -> str:
     return _MACRO_RE.sub(lambda m: _ATTRIBUTE_MACROS[m.group(1)].ljust(len(m.group(1))), source)
 
@@ -273,9 +292,10 @@ class Compiler:
 
     def compile(self) -> CompiledFile:
         source = self.source
-        if needs_preprocessing(source, self.defines):
+        defines = {**_header_macros(source, self.kind), **self.defines}
+        if needs_preprocessing(source, defines):
             try:
-                source = preprocess(source, self.path, self.defines)
+                source = preprocess(source, self.path, defines)
             except PreprocessError as exc:
                 raise CompileError(f"preprocessor: {str(exc).strip()}", Location(self.path, exc.line or None)) from None
         if self.headers is not None:

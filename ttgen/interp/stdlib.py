@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .api import API, DEVICE, HOST
 from .cruntime import INTEGRAL_STORE, CArray, CppObject, CppRuntimeError, c_array
 
@@ -89,3 +91,17 @@ def _std_array(targs, *items):
 
 
 API.type("std::array", _std_array, groups=ALL, header="<array>", template_args=(2, 2), args=(0, 64), init_list=True)
+
+
+@API.function("std::bit_cast", groups=ALL, header="<bit>", template_args=(1, 1))
+def std_bit_cast(targs, value):
+    """`std::bit_cast<float>(bits)` / `std::bit_cast<uint32_t>(f)`: a 32-bit value's bits seen as the other type."""
+    target = str(targs[0]).removeprefix("std::")
+    if target == "float":
+        if isinstance(value, float):
+            return value
+        return float(np.array([int(value) & 0xFFFF_FFFF], dtype="<u4").view("<f4")[0])
+    if target in ("uint32_t", "int32_t"):
+        bits = int(np.array([value], dtype="<f4").view("<u4")[0]) if isinstance(value, float) else int(value)
+        return INTEGRAL_STORE[target](bits)
+    raise CppRuntimeError(f"std::bit_cast<{targs[0]}>: only float <-> 32-bit integer casts are modelled")
