@@ -598,7 +598,7 @@ def test_syntax_error_reports_the_first_error_line():
     ("int f() {\n  auto g = [](int& a) { a = 1; };\n  return 0;\n}", 2,
      "unsupported C++ (lambda with a non-const reference parameter)"),
     ("int f() {\n  try { return 1; } catch (...) { return 2; }\n}", 2, "unsupported C++ (try_statement)"),
-    ("int f() {\n  int x = 1;\n  int* p = &x;\n  return 0;\n}", 3, "unsupported C++ (address-of): &x"),
+    ("int f() {\n  int x = 1;\n  int* p = &x;\n  return 0;\n}", 3, "unsupported C++ (address-of a scalar variable): &x"),
     ("int f() {\n  int x = 1;\n  int y = (x, 2);\n  return y;\n}", 3, "unsupported C++ (comma_expression)"),
     ("int f() {\n  int x = 0;\n  do {\n    x++;\n    if (x < 3) continue;\n  } while (x < 5);\n  return x;\n}", 3,
      "continue inside do-while is not supported"),
@@ -918,3 +918,20 @@ def test_trisc_part_macros_and_builtin_bit_cast():
     assert compile_source(src, "compute", path="k.cpp").functions["f"](0x3F800000) == 0x40000000 + 111
     with pytest.raises(cpp.CompileError, match=r"k\.cpp:4: C\+\+ syntax error"):  # not a dataflow macro
         compile_source(src, "dataflow", path="k.cpp")
+
+
+def test_memcpy_bit_casts_and_the_address_of_an_object():
+    src = """uint32_t f(float x) {
+    uint32_t bits;
+    std::memcpy(&bits, &x, sizeof(float));
+    float back = 0.0f;
+    __builtin_memcpy(&back, &bits, 4);
+    return bits + (back == x);
+}
+"""
+    assert _run(src, 1.0) == 0x3F800000 + 1
+    with pytest.raises(cpp.CompileError, match="memcpy other than between two 32-bit scalar variables"):
+        _run(src.replace("std::memcpy(&bits, &x, sizeof(float));", "std::memcpy(bits, &x, 4);"), 1.0)
+    assert cruntime.address_of(cruntime.Designated(a=1)).a == 1  # a pointer to an object is the object
+    with pytest.raises(cruntime.CppRuntimeError, match="address of a integer value is not modelled"):
+        cruntime.address_of(3)

@@ -1482,9 +1482,35 @@ class Compiler:
                          self._expr(node.child_by_field_name("alternative")))
 
     def _e_pointer_expression(self, node: Node) -> ast.expr:
+        if node.children[0].type == "&":
+            operand = node.child_by_field_name("argument")
+            var = self.fn.lookup(operand.text.decode()) if self.fn is not None and operand.type == "identifier" \
+                else None
+            if var is not None and var.store is not None:  # a scalar: no memory stands behind it here
+                raise self.unsupported(node, "address-of a scalar variable")
+            return self.call(self.bind(cruntime.address_of, "address_of"),
+                             [self._expr(node.child_by_field_name("argument"))], node)
         if node.children[0].type != "*":
             raise self.unsupported(node, "address-of")
         return self.call(self.rt("deref"), [self._expr(node.child_by_field_name("argument"))], node)
+
+    _MEMCPY = frozenset({"std::memcpy", "memcpy", "__builtin_memcpy"})
+    _BIT_STORES = {cruntime.wrap_u32: 4, cruntime.wrap_i32: 4, cruntime.to_float: 4}
+
+    def _memcpy(self, arg_nodes: list[Node], node: Node) -> ast.expr:
+        """`std::memcpy(&dst, &src, n)` between two 32-bit scalar variables, the bit cast of C++17 kernels."""
+        targets = []
+        for arg in arg_nodes[:2]:
+            inner = arg.child_by_field_name("argument") if arg.type == "pointer_expression" else None
+            var = self.fn.lookup(inner.text.decode()) if inner is not None and inner.type == "identifier" \
+                and arg.children[0].type == "&" and self.fn is not None else None
+            if var is None or var.store not in self._BIT_STORES:
+                raise self.unsupported(node, "memcpy other than between two 32-bit scalar variables")
+            targets.append((inner, var))
+        (dst_node, dst), (_, src) = targets
+        value = self.call(self.bind(cruntime.memcpy_value, "memcpy_value"),
+                          [self.bind(dst.store, dst.store.__name__), ast.Name(src.py, ast.Load())], node)
+        return self._store_expression(dst_node, value, node)
 
     def _e_subscript_expression(self, node: Node) -> ast.expr:
         return self.call(self.rt("subscript"), [self._expr(node.child_by_field_name("argument")),
@@ -1564,6 +1590,9 @@ class Compiler:
     def _e_call_expression(self, node: Node) -> ast.expr:
         fn_node = node.child_by_field_name("function")
         args_node = node.child_by_field_name("arguments")
+        if fn_node.type in ("identifier", "qualified_identifier") and \
+                re.sub(r"\s+", "", fn_node.text.decode()) in self._MEMCPY and self.fn is not None:
+            return self._memcpy([c for c in args_node.named_children if c.type != "comment"], node)
         args = [self._arg(c) for c in args_node.named_children if c.type != "comment"]
         targs: list[ast.expr] = []
         if fn_node.type == "template_function":

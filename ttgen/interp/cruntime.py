@@ -372,3 +372,22 @@ def define_union(name: str, members: list[tuple[str, str]]) -> type:
         layout[member] = dtype
     return type(re.sub(r"\W", "_", name) or "union", (CppUnion,),
                 {"cpp_name": name or "union", "cpp_layout": layout, "cpp_fields": frozenset(layout)})
+
+
+def address_of(value: Any) -> Any:
+    """`&obj`: a pointer to an object is the object itself here (`p->f()` and `obj.f()` reach the same one).
+    The address of a scalar has no model: there is no memory behind a local variable."""
+    if isinstance(value, CppObject):
+        return value
+    raise CppRuntimeError(f"the address of a {type_name_of(value)} value is not modelled (only of objects)")
+
+
+def memcpy_value(store: Callable, source: Any) -> Any:
+    """`std::memcpy(&dst, &src, 4)` between 32-bit scalars: src's bits as dst's type (a bit cast)."""
+    if isinstance(source, float):
+        bits = int(np.array([source], dtype="<f4").view("<u4")[0])
+    else:
+        bits = int(source) & 0xFFFF_FFFF
+    if store is to_float:
+        return float(np.array([bits], dtype="<u4").view("<f4")[0])
+    return store(bits)
