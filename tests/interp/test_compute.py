@@ -379,3 +379,22 @@ def test_pack_thread_exp_misuse(dev, edit, fragment):
     program(dev, PACK_EXP.replace(*edit))
     v = violation_of(dev)
     assert fragment in v.message
+
+
+DST_MODE = """
+#include "api/compute/common.h"
+void kernel_main() {
+    constexpr uint32_t max_tiles = DST_ACCUM_MODE ? 4 : 8;
+    ASSERT(max_tiles == get_arg_val<uint32_t>(0));
+}
+"""
+
+
+@pytest.mark.parametrize("fp32,tiles", [(False, 8), (True, 4)])
+def test_dst_accum_mode_follows_the_compute_config(dev, fp32, tiles):
+    dev.kernel("compute", DST_MODE, args=[tiles], fp32_dest_acc_en=fp32)
+    dev.launch()
+    wrong = type(dev)()
+    wrong.kernel("compute", DST_MODE, args=[12 - tiles], fp32_dest_acc_en=fp32)
+    with pytest.raises(Violation, match="ASSERT failed"):
+        wrong.launch()

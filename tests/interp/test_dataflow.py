@@ -371,3 +371,21 @@ def test_get_dataformat_and_my_xy(dev):
     with pytest.raises(Violation) as info:
         other.launch()
     assert info.value.check == "kernel-assert" and info.value.location.line == 6
+
+
+NOC_OF_KERNEL = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    ASSERT(NOC_INDEX == get_arg_val<uint32_t>(0) && noc_index == NOC_INDEX);
+}
+"""
+
+
+@pytest.mark.parametrize("noc", [0, 1])
+def test_noc_index_is_the_kernels_noc(dev, noc):
+    dev.kernel("dataflow", NOC_OF_KERNEL, args=[noc], noc=noc)
+    dev.launch()
+    wrong = type(dev)()
+    wrong.kernel("dataflow", NOC_OF_KERNEL, args=[1 - noc], noc=noc)
+    with pytest.raises(Violation, match="ASSERT failed"):
+        wrong.launch()

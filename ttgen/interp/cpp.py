@@ -1561,11 +1561,11 @@ class Compiler:
             if child.type == "type_descriptor":
                 # `f<Enum::Value>` parses as a type; an enumerator of the API is a value.
                 text = re.sub(r"\s+", "", child.text.decode())
-                entry = self.api.lookup(text, self.kind, self.usings) if "::" in text else None
+                entry = self.api.lookup(text, self.kind, self.usings)
                 if (self.fn is not None and self.fn.lookup(text)) or self._in_file(text, self.file_constants):
                     out.append(self._e_identifier(child))  # `f<N>` with N a variable/constant: N's value
                 elif entry is not None and entry.kind == CONSTANT:
-                    out.append(self.bind(entry.value, entry.name))
+                    out.append(self._name_value(child, text))
                 elif entry is None and self._declared(text) is not None and self._declared(text).kind == CONSTANT:
                     out.append(self._name_value(child, text))  # a header's constant: raises when evaluated
                 else:

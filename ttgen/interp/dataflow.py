@@ -489,6 +489,8 @@ class _CoreCoordinate(CppObject):
 
 API.constant("noc_index", Dynamic(lambda: ctx.kernel().spec.noc, "noc_index"), groups={DATAFLOW},
              header="api/dataflow/dataflow_api.h")
+API.constant("NOC_INDEX", Dynamic(lambda: ctx.kernel().spec.noc, "NOC_INDEX"), groups={DATAFLOW},
+             header="-DNOC_INDEX (the JIT build's define of the kernel's NoC)")
 API.constant("my_x", _CoreCoordinate(0), groups={DATAFLOW}, header="internal/tt-1xx/risc_common.h")
 API.constant("my_y", _CoreCoordinate(1), groups={DATAFLOW}, header="internal/tt-1xx/risc_common.h")
 
