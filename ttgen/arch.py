@@ -49,6 +49,24 @@ def in_semaphores(address: int, size: int = 1) -> bool:
     """Whether L1 bytes [address, address + size) lie in the semaphore words."""
     return SEMAPHORE_BASE <= address and address + size <= SEMAPHORE_BASE + SEMAPHORE_BYTES
 
+
+# Runtime args (and after them the common runtime args) of each processor's kernel, also in the kernel-config
+# region: get_arg_addr(i) is the address of word i there. The model puts one block per processor below the
+# semaphores; reads through a pointer into it return the args the host set.
+RTA_SLOTS = ("RISCV_0", "RISCV_1", "TRISC")
+RTA_BLOCK_BYTES = 2 * MAX_RUNTIME_ARGS * 4  # unique, then common args
+RTA_BASE = SEMAPHORE_BASE - len(RTA_SLOTS) * RTA_BLOCK_BYTES
+
+
+def rta_word(address: int) -> tuple[str, bool, int] | None:
+    """(processor slot, common args?, word index) of an address in the runtime-arg blocks, else None."""
+    offset = address - RTA_BASE
+    if not 0 <= offset < len(RTA_SLOTS) * RTA_BLOCK_BYTES or offset % 4:
+        return None
+    slot, within = divmod(offset, RTA_BLOCK_BYTES)
+    common, word = divmod(within // 4, MAX_RUNTIME_ARGS)
+    return RTA_SLOTS[slot], bool(common), word
+
 # ckernel.h get_dest_max_tiles: DST holds 1024 rows of 16 datums; a 32x32 tile takes 64 rows.
 DST_TILES = {("half", False): 8, ("half", True): 4, ("full", False): 16, ("full", True): 8}
 

@@ -389,3 +389,31 @@ def test_noc_index_is_the_kernels_noc(dev, noc):
     wrong.kernel("dataflow", NOC_OF_KERNEL, args=[1 - noc], noc=noc)
     with pytest.raises(Violation, match="ASSERT failed"):
         wrong.launch()
+
+
+ARG_LIST = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    uint32_t n = get_arg_val<uint32_t>(0);
+    tt_l1_ptr uint32_t* items = (tt_l1_ptr uint32_t*)(get_arg_addr(1));
+    auto common = reinterpret_cast<volatile tt_l1_ptr uint32_t*>(get_common_arg_addr(0));
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        sum += items[i];
+    }
+    ASSERT(sum + common[0] == 100);
+}
+"""
+
+
+def test_runtime_args_read_through_get_arg_addr(dev):
+    spec = dev.kernel("dataflow", ARG_LIST, args=[3, 10, 20, 30])
+    spec.common_args = [40]
+    dev.launch()
+    short = type(dev)()
+    spec = short.kernel("dataflow", ARG_LIST, args=[4, 10, 20, 30])  # reads one arg past the host's list
+    spec.common_args = [40]
+    with pytest.raises(Violation) as info:
+        short.launch()
+    assert info.value.check == "runtime-args" and "runtime arg 4 read through a pointer" in str(info.value)
+    assert info.value.location.line == 9

@@ -1533,6 +1533,10 @@ class Compiler:
 
     def _e_cast_expression(self, node: Node) -> ast.expr:
         type_text = self._type_text(node.child_by_field_name("type"))
+        pointer_cast = self.api.lookup("reinterpret_cast", self.kind) if type_text.endswith("*") else None
+        if pointer_cast is not None:  # (tt_l1_ptr uint32_t*)(addr): a C cast to a pointer is a reinterpret_cast
+            return self.call(self.bind(pointer_cast.value, "reinterpret_cast"),
+                             [ast.Constant(type_text), self._expr(node.child_by_field_name("value"))], node)
         return self.call(self.rt("cast"), [ast.Constant(type_text), self._expr(node.child_by_field_name("value"))], node)
 
     def _e_initializer_list(self, node: Node) -> ast.expr:

@@ -38,6 +38,34 @@ def get_arg_val(targs, arg_idx):
     return args[arg_idx]
 
 
+def _rta_slot() -> str:
+    spec = ctx.kernel().spec
+    return "TRISC" if spec.kind == "compute" else (spec.processor or "RISCV_0")
+
+
+@API.function("get_arg_addr", groups=DEVICE, header=DF_H)
+def get_arg_addr(arg_idx):
+    """The L1 address of runtime arg `arg_idx`: kernels read variable-length arg lists through a pointer to it."""
+    return arch.RTA_BASE + arch.RTA_SLOTS.index(_rta_slot()) * arch.RTA_BLOCK_BYTES + 4 * int(arg_idx)
+
+
+@API.function("get_common_arg_addr", groups=DEVICE, header=DF_H)
+def get_common_arg_addr(arg_idx):
+    return get_arg_addr(arch.MAX_RUNTIME_ARGS + int(arg_idx))
+
+
+def read_runtime_arg_word(address: int) -> int:
+    """A 32-bit read through a pointer into the runtime-arg blocks: the arg the host set (its own kernel's only)."""
+    slot, common, word = arch.rta_word(address)
+    if slot != _rta_slot():
+        raise violation("runtime-args", f"read at 0x{address:x} of another processor's runtime args ({slot})")
+    args = ctx.kernel().spec.common_args if common else ctx.kernel().args
+    if word >= len(args):
+        raise violation("runtime-args", f"runtime arg {word} read through a pointer, but the host set {len(args)} "
+                                        f"{'common ' if common else ''}runtime args for {ctx.kernel().label}")
+    return wrap_u32(args[word])
+
+
 @API.function("get_common_arg_val", groups=DEVICE, header=DF_H, template_args=(1, 1))
 def get_common_arg_val(targs, arg_idx):
     args = ctx.kernel().spec.common_args
@@ -553,6 +581,9 @@ class L1Pointer(CppObject):
         return address, address + self.width
 
     def cpp_getitem(self, index: int) -> int | float:
+        address = self.address + index * self.width
+        if arch.rta_word(address) is not None and self.width == 4 and self.pointee != "float":
+            return read_runtime_arg_word(address)
         lo, hi = self._range(index, write=False)
         value = self.core.l1[lo:hi].view(self.dtype)[0]
         return float(value) if self.pointee == "float" else int(value)
