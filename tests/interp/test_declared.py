@@ -12,6 +12,12 @@ HELPERS = """#pragma once
 #include "detail/inner.hpp"
 #define BLOCK_ROWS 4
 #define SCALE(x) ((x) * 2)
+#define ROW_BYTES (BLOCK_ROWS * 64)
+#ifdef WIDE_TILES
+#define TILE_ROWS 64
+#else
+#define TILE_ROWS 32
+#endif
 namespace kernel_lib {
 enum class Mode { Fast, Exact };
 enum Layout { ROW_MAJOR, TILE };
@@ -70,16 +76,23 @@ def test_declared_names_compile_and_raise_not_modelled_when_run(headers):
 
 
 def test_lookup_follows_the_headers_usings_transitive_includes_and_using_declarations(headers):
-    source = kernel("    return tiles_of(4096) + BLOCK_ROWS + kAlign;")
+    source = kernel("    return tiles_of(4096) + ROW_BYTES + TILE_ROWS;")
     compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
-    assert set(compiled.unmodelled) == {"kernel_lib::tiles_of", "BLOCK_ROWS", "kernel_lib::detail::kAlign"}
+    # ROW_BYTES is an expression and TILE_ROWS has two definitions: neither has one value to take
+    assert set(compiled.unmodelled) == {"kernel_lib::tiles_of", "ROW_BYTES", "TILE_ROWS"}
+
+
+def test_constants_the_headers_define_as_literals_take_their_value(headers):
+    source = kernel("    return BLOCK_ROWS * 100 + kAlign;")  # kAlign through `using kernel_lib::detail::kAlign;`
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
+    assert compiled.unmodelled == {} and compiled.functions["probe"]() == 4 * 100 + 32
 
 
 def test_an_unmodelled_file_constant_fails_at_first_use_not_at_compile_time(headers):
-    source = '#include "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"\nconstexpr uint32_t rows = BLOCK_ROWS * 2;\n' \
+    source = '#include "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"\nconstexpr uint32_t rows = ROW_BYTES * 2;\n' \
              "uint32_t probe() {\n    return rows;\n}\n"
     compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
-    with pytest.raises(NotModelled, match="BLOCK_ROWS"):
+    with pytest.raises(NotModelled, match="ROW_BYTES"):
         compiled.functions["probe"]()
 
 
@@ -117,7 +130,7 @@ def test_metal2_generated_bindings_and_argument_dependent_lookup():
 
 
 def test_quoted_includes_resolve_beside_the_including_file_first(headers):
-    files = {**FILES, "ttnn/cpp/ops/x/kernels/common.hpp": "constexpr uint32_t cb_in = 0;\n"}
+    files = {**FILES, "ttnn/cpp/ops/x/kernels/common.hpp": "constexpr uint32_t cb_in = get_compile_time_arg_val(0);\n"}
     tree = HeaderTree(files.get, HeaderTree.build_include_dirs())
     source = '#include "common.hpp"\nuint32_t probe() {\n    return cb_in;\n}\n'
     compiled = compile_source(source, "dataflow", path="ttnn/cpp/ops/x/kernels/reader.cpp", headers=tree)

@@ -1422,6 +1422,9 @@ class Compiler:
         if hit is None:
             return None
         qualified, kind, header = hit
+        literal = self.visible.literal(qualified) if kind == CONSTANT else None
+        if literal is not None:  # `constexpr uint32_t VALID = 1;`, `#define X 512`: the header gives the value
+            return ApiEntry(qualified, CONSTANT, literal, frozenset({self.kind}), header)
         if qualified not in self.unmodelled:
             self.unmodelled[qualified] = ApiEntry(qualified, kind, Unmodelled(qualified, header),
                                                   frozenset({self.kind}), header, (0, 64), (0, 64))

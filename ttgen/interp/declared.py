@@ -60,6 +60,29 @@ class HeaderDecls:
 
     names: dict[str, str] = field(default_factory=dict)
     usings: list[str] = field(default_factory=list)
+    values: dict[str, object] = field(default_factory=dict)  # constant -> its integer literal, _CONFLICT if several
+
+    def value(self, name: str, literal: int | None) -> None:
+        """Record a constant's literal value; a name defined twice differently (#if branches) has none."""
+        if literal is None or self.values.get(name, literal) != literal:
+            self.values[name] = _CONFLICT
+        else:
+            self.values[name] = literal
+
+
+_CONFLICT = object()
+_LITERAL = re.compile(r"\(*\s*(0[xX][0-9a-fA-F]+|[0-9]+)[uUlL]*\s*\)*")
+
+
+def _literal(node: Node | None) -> int | None:
+    """The value of an integer literal (optionally parenthesised, with suffixes), `true` or `false`; else None."""
+    if node is None:
+        return None
+    text = node.text.decode(errors="replace").strip()
+    if text in ("true", "false"):
+        return int(text == "true")
+    match = _LITERAL.fullmatch(text)
+    return int(match.group(1), 0) if match else None
 
 
 def _text(node: Node) -> str:
@@ -105,6 +128,8 @@ def _collect(nodes: Iterable[Node], prefix: str, out: HeaderDecls) -> None:
             name = node.child_by_field_name("name")
             if name is not None:  # macros ignore namespaces
                 out.names.setdefault(_text(name), FUNCTION if t == "preproc_function_def" else CONSTANT)
+                if t == "preproc_def":
+                    out.value(_text(name), _literal(node.child_by_field_name("value")))
         elif t in ("class_specifier", "struct_specifier", "union_specifier", "enum_specifier"):
             _type(node, prefix, out)
         elif t in ("declaration", "field_declaration", "function_definition"):
@@ -114,6 +139,12 @@ def _collect(nodes: Iterable[Node], prefix: str, out: HeaderDecls) -> None:
                 _type(type_node, prefix, out)
             for name, is_function in _declarator_names(node):
                 out.names.setdefault(prefix + name, FUNCTION if is_function else CONSTANT)
+            constant = t == "declaration" and any(c.type == "type_qualifier" and c.text in (b"constexpr", b"const")
+                                                  for c in node.children)
+            for decl in node.children_by_field_name("declarator") if constant else ():
+                if decl.type == "init_declarator" and decl.child_by_field_name("declarator").type == "identifier":
+                    out.value(prefix + _text(decl.child_by_field_name("declarator")),
+                              _literal(decl.child_by_field_name("value")))
         elif t in ("alias_declaration", "type_definition"):
             names = [node.child_by_field_name("name")] if t == "alias_declaration" else \
                 node.children_by_field_name("declarator")
@@ -257,13 +288,23 @@ class Visible:
     names: dict[str, tuple[str, str]] = field(default_factory=dict)
     usings: list[str] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)  # every header reached, by include path
+    values: dict[str, object] = field(default_factory=dict)  # literal values of constants (see HeaderDecls)
     unconditional: set[str] = field(default_factory=set)  # those reached without passing an #if block
 
     def add(self, decls: HeaderDecls, header: str) -> None:
         self.headers.append(header)
         for name, kind in decls.names.items():
             self.names.setdefault(name, (kind, header))
+        for name, literal in decls.values.items():
+            if self.values.get(name, literal) != literal:
+                literal = _CONFLICT
+            self.values[name] = literal
         self.usings.extend(u for u in decls.usings if u not in self.usings)
+
+    def literal(self, qualified: str) -> int | None:
+        """The integer a declared constant is defined as, when every definition the headers give agrees."""
+        value = self.values.get(qualified)
+        return None if value is None or value is _CONFLICT else value  # type: ignore[return-value]
 
     def find(self, name: str, scopes: Sequence[str]) -> tuple[str, str, str] | None:
         """(qualified name, kind, header) of `name` as written inside `scopes` (namespace prefixes, innermost
