@@ -149,3 +149,31 @@ def test_aliases_sizeof_and_designated_brace_lists_of_declared_types(headers):
     with pytest.raises(CompileError, match="alias of a type the interpreter does not model"):
         compile_source(kernel("    using t = kernel_lib::Scalar<float>;\n    return 0;"), "dataflow", path="k.cpp",
                        headers=headers)
+
+
+MATH_HELPERS = """#pragma once
+#include "api/dataflow/dataflow_api.h"
+#include "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"
+namespace kl {
+constexpr auto twice = [](uint32_t v) { return 2 * v; };
+inline uint32_t pages(uint32_t bytes, uint32_t page = 2048) {
+    return twice((bytes + page - 1) / page) / 2;
+}
+inline uint32_t rows() { return kernel_lib::tiles_of(0) + BLOCK_ROWS; }
+}  // namespace kl
+"""
+
+
+def test_functions_of_kernel_helper_headers_run_from_their_own_source():
+    files = {**FILES, "ttnn/cpp/ttnn/kernel_lib/math_helpers.hpp": MATH_HELPERS}
+    tree = HeaderTree(files.get, HeaderTree.build_include_dirs())
+    source = kernel("    return kl::pages(5000) * 10 + kl::pages(4096, 1024);",
+                    include="ttnn/cpp/ttnn/kernel_lib/math_helpers.hpp")
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=tree)
+    assert compiled.unmodelled == {} and compiled.functions["probe"]() == 3 * 10 + 4
+    # kl::rows calls a function of helpers.hpp, which does not compile here (a class template): unmodelled there
+    source = kernel("    return kl::rows();", include="ttnn/cpp/ttnn/kernel_lib/math_helpers.hpp")
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=tree)
+    assert set(compiled.unmodelled) == {"kernel_lib::tiles_of"}
+    with pytest.raises(NotModelled, match="kernel_lib::tiles_of"):
+        compiled.functions["probe"]()

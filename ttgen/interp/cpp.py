@@ -49,6 +49,8 @@ class CompiledFile:
     includes: list[str]
     source_lines: list[str] = field(repr=False)
     unmodelled: dict[str, str] = field(default_factory=dict)  # declared-but-unmodelled name -> its header
+    plain: frozenset[str] = frozenset()  # functions callable as they are (not templates, no reference outs)
+    unmodelled_uses: dict = field(default_factory=dict)  # function (None: file scope) -> unmodelled names it uses
 
     def entry(self, name: str) -> Callable:
         if name not in self.functions:
@@ -234,6 +236,8 @@ class Compiler:
         self.headers = headers
         self.visible: Visible | None = None  # what the included real headers declare (with `headers` only)
         self.unmodelled: dict[str, ApiEntry] = {}
+        self.current_function: str | None = None  # the function being compiled (None at file scope)
+        self.unmodelled_uses: dict[str | None, dict[str, str]] = {}  # function -> unmodelled names it reaches
         self.source = source
         self.defines = dict(defines or {})
         self.kind = kind
@@ -317,8 +321,11 @@ class Compiler:
         exec(code, namespace)  # noqa: S102 - executes our own lowering of the C++ AST, never spec text
         for name in self.functions_defined:
             functions[name] = namespace[self._py_function_name(name)]
+        plain = frozenset(n for n, node in self.functions_defined.items()
+                          if n not in self.template_params and not self._out_positions(node))
         return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"),
-                            {name: entry.header for name, entry in self.unmodelled.items()})
+                            {name: entry.header for name, entry in self.unmodelled.items()}, plain,
+                            self.unmodelled_uses)
 
     @staticmethod
     def _first_error(node: Node) -> Node | None:
@@ -605,6 +612,7 @@ class Compiler:
             raise self.error(node, "file-scope variables must be constexpr or const")
         self.fn = _FunctionContext()
         statements = self._declaration(node)
+        statements = self.fn.hoisted + statements  # `constexpr auto f = [](...) {...};`: the lambda's def first
         self.fn = None
         names = [self._declarator_name(d) for d in node.children_by_field_name("declarator")]
         scope: dict[str, Any] = {}
@@ -634,6 +642,7 @@ class Compiler:
 
     def _function(self, name: str, node: Node) -> ast.FunctionDef:
         self.fn = _FunctionContext()
+        self.current_function = name
         self.namespace = name[: name.rfind("::") + 2] if "::" in name else ""
         self.fn.ret_store = self._store_for(node.child_by_field_name("type"), node.child_by_field_name("declarator"))
         decl = node.child_by_field_name("declarator")
@@ -658,6 +667,7 @@ class Compiler:
                                body, [], None, type_params=[])
         self.at(fdef, node)
         self.fn = None
+        self.current_function = None
         return fdef
 
     def _parameters(self, plist: Node) -> tuple[list[ast.arg], list[ast.expr], list[ast.stmt], list[str]]:
@@ -695,11 +705,10 @@ class Compiler:
         return params, defaults, prologue, outs
 
     def _e_lambda_expression(self, node: Node) -> ast.expr:
-        """A lambda in a function: a nested Python function defined just before the statement that writes it.
+        """A lambda: a nested Python function defined just before the statement that writes it (at file scope,
+        before the constant it initialises).
         By-reference captures are the enclosing variables themselves (closures, `nonlocal` where assigned);
         by-value captures (`[x]`, `[=]`) are copied when the lambda is created, as C++ copies them."""
-        if self.fn is None:
-            raise self.unsupported(node, "lambda outside a function")
         by_value_default = False
         by_value: set[str] = set()
         for c in node.child_by_field_name("captures").named_children:
@@ -1380,6 +1389,18 @@ class Compiler:
             return declared
         raise self.error(node, f"unknown name '{name}'")
 
+    def _helper_function(self, qualified: str, header: str) -> ApiEntry | None:
+        """A function a kernel helper header (ttnn's, not the tt-metal API) defines: compiled from the header's own
+        source with this file's kind and defines, so it runs on the modelled API; None when the header does not
+        compile here, the function is a template or takes non-const references (then it stays unmodelled)."""
+        compiled = _compile_helper(self.headers, header, self.kind, self.defines, self.api)
+        if compiled is None or qualified not in compiled.plain:
+            return None
+        uses = {**compiled.unmodelled_uses.get(None, {}), **compiled.unmodelled_uses.get(qualified, {})}
+        for name, where in uses.items():  # what the helper reaches without semantics, this file reaches too
+            self._unmodelled_entry(name, FUNCTION, where)
+        return ApiEntry(qualified, FUNCTION, compiled.functions[qualified], frozenset({self.kind}), header, (0, 64))
+
     def _resolve_call(self, fn_node: Node, name: str, args_node: Node) -> ApiEntry:
         """`_resolve` for a called name, with argument-dependent lookup for an unqualified one: the namespaces
         its arguments' spelling names (`get_arg(args::x)` finds `experimental::get_arg`, args:: being the
@@ -1412,23 +1433,29 @@ class Compiler:
             return None
         if (name.split("::", 1)[0] in _GENERATED_NAMESPACES and "::" in name) or name in _GENERATED_FUNCTIONS:
             header = "kernel_args_generated.h / kernel_bindings_generated.h (generated from the host's program spec)"
-            if name not in self.unmodelled:
-                self.unmodelled[name] = ApiEntry(name, CONSTANT, Unmodelled(name, header), frozenset({self.kind}),
-                                                 header, (0, 64), (0, 64))
-            return self.unmodelled[name]
+            return self._unmodelled_entry(name, CONSTANT, header)
         parts = self.namespace.split("::")[:-1]
         scopes = ["".join(p + "::" for p in parts[:i]) for i in range(len(parts), 0, -1)]
         hit = self.visible.find(name, scopes + [u + "::" for u in self.usings] + [""])
         if hit is None:
             return None
         qualified, kind, header = hit
+        if kind == FUNCTION and not header.startswith("tt_metal/"):
+            helper = self._helper_function(qualified, header)
+            if helper is not None:
+                return helper
         literal = self.visible.literal(qualified) if kind == CONSTANT else None
         if literal is not None:  # `constexpr uint32_t VALID = 1;`, `#define X 512`: the header gives the value
             return ApiEntry(qualified, CONSTANT, literal, frozenset({self.kind}), header)
-        if qualified not in self.unmodelled:
-            self.unmodelled[qualified] = ApiEntry(qualified, kind, Unmodelled(qualified, header),
-                                                  frozenset({self.kind}), header, (0, 64), (0, 64))
-        return self.unmodelled[qualified]
+        return self._unmodelled_entry(qualified, kind, header)
+
+    def _unmodelled_entry(self, name: str, kind: str, header: str) -> ApiEntry:
+        """The entry of an unmodelled name, noted for the function being compiled (or the file, at file scope)."""
+        if name not in self.unmodelled:
+            self.unmodelled[name] = ApiEntry(name, kind, Unmodelled(name, header), frozenset({self.kind}), header,
+                                             (0, 64), (0, 64))
+        self.unmodelled_uses.setdefault(self.current_function, {})[name] = header
+        return self.unmodelled[name]
 
     @property
     def _deprecations(self) -> list:
@@ -1631,6 +1658,8 @@ class Compiler:
             return self.call(bound, args, node)
         else:
             raise self.unsupported(fn_node, "call target")
+        if not targs and self._in_file(name, self.file_constants) is not None:  # a file-scope lambda
+            return self.call(self._e_qualified_identifier(fn_node), args, node)
         own = self._in_file(name, self.functions_defined)
         if own is not None and (own in self.template_params or not targs):
             fn = ast.Name(self._py_function_name(own), ast.Load())
@@ -1676,6 +1705,21 @@ class Compiler:
         if param is not None and param.type_param:  # static_cast<T>(x) in a function template
             return self.call(self.rt("cast"), [ast.Name(param.py, ast.Load()), args[0]], node)
         return self.call(self.rt("cast"), [ast.Constant(type_text), args[0]], node)
+
+
+def _compile_helper(headers: HeaderTree, header: str, kind: str, defines: Mapping[str, str],
+                    api: Api) -> CompiledFile | None:
+    """A helper header compiled once per kind and defines (kept on the tree); None if it does not compile."""
+    cache = headers.compiled
+    key = (header, kind, tuple(sorted(defines.items())), id(api))
+    if key not in cache:
+        cache[key] = None  # a header reached again while it compiles (an include cycle) stays unmodelled
+        source = headers.source(header)
+        try:
+            cache[key] = Compiler(header, source, kind, api, defines, headers).compile() if source else None
+        except CompileError:
+            cache[key] = None
+    return cache[key]
 
 
 def compile_file(path: str | Path, kind: str, api: Api = API, defines: Mapping[str, str] | None = None,

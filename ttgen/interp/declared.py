@@ -4,7 +4,10 @@ A C++ compiler accepts a call when a header the file includes declares the name;
 semantics only when a module registers it in the API table. Between the two lies real code that is valid but
 not yet modelled: with a `HeaderTree` the front end accepts such a name, compiles it into an `Unmodelled`
 value that raises a clean `NotModelled` error when executed, and lists it in `CompiledFile.unmodelled`. A name
-no included header declares stays an "unknown name" compile error, exactly as before.
+no included header declares stays an "unknown name" compile error, exactly as before. Two kinds of declared
+name get real semantics instead: a constant a header defines as one integer literal takes that value, and a
+function of a kernel helper header (ttnn's own, outside tt_metal/) runs from that header's source, compiled by
+the same front end, when the header compiles.
 
 Declarations are read with tree-sitter from the headers the file includes, transitively, resolved the way the
 JIT build does (the including file's folder, then the build's `-I` list, see `ttgen.compile.kernels`). Only
@@ -207,6 +210,7 @@ class HeaderTree:
         self._decls: dict[str, HeaderDecls | None] = {}
         self._includes: dict[str, list[tuple[str, bool]]] = {}  # header -> its (#include target, quoted)
         self._closure: dict[tuple[str, ...], Visible] = {}
+        self.compiled: dict[tuple, object] = {}  # helper headers the front end compiled (see cpp._compile_helper)
 
     @staticmethod
     def build_include_dirs(compute: bool = True) -> list[str]:
@@ -236,6 +240,10 @@ class HeaderTree:
                 return None
 
         return cls(read, cls.build_include_dirs())
+
+    def source(self, key: str) -> str | None:
+        """The text of a header by its include path (as `resolve` returns it)."""
+        return self._read(key)
 
     def resolve(self, target: str, including_dir: str, quoted: bool = True) -> str | None:
         """The header key an `#include` names: beside the including file first (quoted form), then each -I."""
