@@ -417,3 +417,26 @@ def test_runtime_args_read_through_get_arg_addr(dev):
         short.launch()
     assert info.value.check == "runtime-args" and "runtime arg 4 read through a pointer" in str(info.value)
     assert info.value.location.line == 9
+
+
+TEMPLATE_POINTER = """
+#include "api/dataflow/dataflow_api.h"
+template <typename T>
+uint32_t read_as(const uint32_t l1_addr, const uint32_t index) {
+    volatile tt_l1_ptr T* ptr = reinterpret_cast<volatile tt_l1_ptr T*>(l1_addr);
+    return ptr[index];
+}
+void kernel_main() {
+    cb_reserve_back(tt::CBIndex::c_0, 1);
+    uint32_t base = get_write_ptr(tt::CBIndex::c_0);
+    volatile tt_l1_ptr uint32_t* words = reinterpret_cast<volatile tt_l1_ptr uint32_t*>(base);
+    words[0] = 0x00050003;
+    ASSERT(read_as<uint16_t>(base, 0) == 3 && read_as<uint16_t>(base, 1) == 5 && read_as<uint32_t>(base, 0) == 0x50003);
+}
+"""
+
+
+def test_pointer_types_of_a_function_template_take_its_type_argument(dev):
+    dev.cb(0, 1)
+    dev.kernel("dataflow", TEMPLATE_POINTER)
+    dev.launch()

@@ -115,6 +115,13 @@ def _with_outs(value: ast.expr | None, outs: list[str]) -> ast.Tuple:
     return ast.Tuple([value or ast.Constant(None)] + [ast.Name(o, ast.Load()) for o in outs], ast.Load())
 
 
+def _substitute_types(text: str, names: tuple, values: tuple) -> str:
+    """`volatile T*` with T = uint16_t is `volatile uint16_t*`."""
+    for name, value in zip(names, values):
+        text = re.sub(rf"\b{re.escape(name)}\b", str(value), text)
+    return text
+
+
 def _enum_value(value: Any = None) -> Any:
     """Constructing a file's enum type: `E e{E::A}` is E::A, `E e;` is uninitialised."""
     return value
@@ -1059,7 +1066,8 @@ class Compiler:
             value = self._construct(type_node, value_node, node, brace=False)
         else:
             value = self._expr(value_node)
-            if not is_auto and self._type_text(type_node) not in _SCALAR_TYPES:
+            if not is_auto and self._type_text(type_node) not in _SCALAR_TYPES and \
+                    not self._type_params_in(self._type_text(type_node)):
                 self._class_type(type_node)  # the declared type must exist, as for a compiler
             if self.local_types and target.type != "reference_declarator":  # T b = a copies a struct a
                 value = self.call(self.bind(cruntime.copy_value, "copy_value"), [value], node)
@@ -1566,7 +1574,7 @@ class Compiler:
         pointer_cast = self.api.lookup("reinterpret_cast", self.kind) if type_text.endswith("*") else None
         if pointer_cast is not None:  # (tt_l1_ptr uint32_t*)(addr): a C cast to a pointer is a reinterpret_cast
             return self.call(self.bind(pointer_cast.value, "reinterpret_cast"),
-                             [ast.Constant(type_text), self._expr(node.child_by_field_name("value"))], node)
+                             [self._type_expr(type_text), self._expr(node.child_by_field_name("value"))], node)
         return self.call(self.rt("cast"), [ast.Constant(type_text), self._expr(node.child_by_field_name("value"))], node)
 
     def _e_initializer_list(self, node: Node) -> ast.expr:
@@ -1691,6 +1699,27 @@ class Compiler:
             node = node.child_by_field_name("name")
         return node
 
+    def _type_params_in(self, text: str) -> dict[str, _Var]:
+        """The function template's `typename` parameters a type spelling uses (`volatile T*` uses T)."""
+        if self.fn is None:
+            return {}
+        found = {}
+        for word in set(re.findall(r"\b\w+\b", text)):
+            var = self.fn.lookup(word)
+            if var is not None and var.type_param:
+                found[word] = var
+        return found
+
+    def _type_expr(self, text: str) -> ast.expr:
+        """A type spelling as compiled code sees it: constant, or with the template's type arguments put in."""
+        params = self._type_params_in(text)
+        if not params:
+            return ast.Constant(text)
+        names = sorted(params)
+        return ast.Call(self.bind(_substitute_types, "substitute_types"),
+                        [ast.Constant(text), ast.Tuple([ast.Constant(n) for n in names], ast.Load()),
+                         ast.Tuple([ast.Name(params[n].py, ast.Load()) for n in names], ast.Load())], [])
+
     def _cpp_cast(self, which: str, targs_node: Node, args: list[ast.expr], node: Node) -> ast.expr:
         types = [c for c in targs_node.named_children if c.type == "type_descriptor"]
         if len(types) != 1 or len(args) != 1:
@@ -1700,7 +1729,7 @@ class Compiler:
             entry = self.api.lookup("reinterpret_cast", self.kind)
             if entry is None:
                 raise self.unsupported(node, "reinterpret_cast")
-            return self.call(self.bind(entry.value, "reinterpret_cast"), [ast.Constant(type_text), args[0]], node)
+            return self.call(self.bind(entry.value, "reinterpret_cast"), [self._type_expr(type_text), args[0]], node)
         param = self.fn.lookup(type_text) if self.fn is not None else None
         if param is not None and param.type_param:  # static_cast<T>(x) in a function template
             return self.call(self.rt("cast"), [ast.Name(param.py, ast.Load()), args[0]], node)
