@@ -43,3 +43,22 @@ class DeviceRun:
 @pytest.fixture
 def dev():
     return DeviceRun()
+
+
+@pytest.fixture
+def passes_then_fails():
+    """`passes_then_fails(setup, good, bad)`: `setup(run, good)` on a fresh device launches cleanly, and
+    `setup(run, bad)` on another raises a Violation, which is returned for the test's own assertions."""
+    from ttgen.interp.checks import Violation
+
+    def run(setup, good, bad):
+        ok = DeviceRun()
+        setup(ok, good)
+        ok.launch()
+        failing = DeviceRun()
+        setup(failing, bad)
+        with pytest.raises(Violation) as info:
+            failing.launch()
+        return info.value
+
+    return run

@@ -391,10 +391,7 @@ void kernel_main() {
 
 
 @pytest.mark.parametrize("fp32,tiles", [(False, 8), (True, 4)])
-def test_dst_accum_mode_follows_the_compute_config(dev, fp32, tiles):
-    dev.kernel("compute", DST_MODE, args=[tiles], fp32_dest_acc_en=fp32)
-    dev.launch()
-    wrong = type(dev)()
-    wrong.kernel("compute", DST_MODE, args=[12 - tiles], fp32_dest_acc_en=fp32)
-    with pytest.raises(Violation, match="ASSERT failed"):
-        wrong.launch()
+def test_dst_accum_mode_follows_the_compute_config(passes_then_fails, fp32, tiles):
+    violation = passes_then_fails(
+        lambda run, expected: run.kernel("compute", DST_MODE, args=[expected], fp32_dest_acc_en=fp32), tiles, 12 - tiles)
+    assert "ASSERT failed" in str(violation)

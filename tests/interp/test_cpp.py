@@ -935,3 +935,18 @@ def test_memcpy_bit_casts_and_the_address_of_an_object():
     assert cruntime.address_of(cruntime.Designated(a=1)).a == 1  # a pointer to an object is the object
     with pytest.raises(cruntime.CppRuntimeError, match="address of a integer value is not modelled"):
         cruntime.address_of(3)
+
+
+def test_std_array_and_gcc_bit_builtins():
+    src = """uint32_t f() {
+    std::array<uint32_t, 4> a = {1, 2};
+    std::array<uint8_t, 3> b;
+    b.fill(300);
+    a[3] = __builtin_ctz(8) + __builtin_popcount(7) * 10;
+    return a[0] + a[1] * 10 + a[2] * 100 + a[3] * 1000 + b[2] * 1000000 + a.size() * 100000000;
+}
+"""
+    # zero-filled after the initialiser, elements stored as uint8_t, ctz(8) = 3, popcount(7) = 3
+    assert _run(src) == 1 + 20 + 0 + 33 * 1000 + (300 & 0xFF) * 1000000 + 4 * 100000000
+    with pytest.raises(cruntime.CppRuntimeError, match="index 4 out of range for an array of 4"):
+        _run(src.replace("a[3] =", "a[4] ="))

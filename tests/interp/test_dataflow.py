@@ -335,16 +335,13 @@ void kernel_main() {
 """
 
 
-def test_get_noc_addr_of_an_own_l1_address(dev):
+def test_get_noc_addr_of_an_own_l1_address(passes_then_fails):
     from ttgen import arch
 
     start = arch.VIRTUAL_TENSIX_START
-    dev.kernel("dataflow", OWN_ADDRESS, args=[start, start], cores=((0, 0),))
-    dev.launch()
-    wrong = type(dev)()
-    wrong.kernel("dataflow", OWN_ADDRESS, args=[start + 1, start], cores=((0, 0),))
-    with pytest.raises(Violation, match="ASSERT failed"):
-        wrong.launch()
+    violation = passes_then_fails(lambda run, args: run.kernel("dataflow", OWN_ADDRESS, args=args),
+                                  [start, start], [start + 1, start])
+    assert "ASSERT failed" in str(violation)
 
 
 FORMAT_AND_COORDS = """
@@ -358,19 +355,17 @@ void kernel_main() {
 """
 
 
-def test_get_dataformat_and_my_xy(dev):
+def test_get_dataformat_and_my_xy(passes_then_fails):
     from ttgen import arch
 
     start = arch.VIRTUAL_TENSIX_START
-    dev.cb(0, 1)  # bfloat16 = DataFormat::Float16_b
-    dev.kernel("dataflow", FORMAT_AND_COORDS, args=[start, start])
-    dev.launch()
-    other = type(dev)()
-    other.cb(0, 1, fmt="float32")
-    other.kernel("dataflow", FORMAT_AND_COORDS, args=[start, start])
-    with pytest.raises(Violation) as info:
-        other.launch()
-    assert info.value.check == "kernel-assert" and info.value.location.line == 6
+
+    def setup(run, fmt):
+        run.cb(0, 1, fmt=fmt)
+        run.kernel("dataflow", FORMAT_AND_COORDS, args=[start, start])
+
+    violation = passes_then_fails(setup, "bfloat16", "float32")  # bfloat16 = DataFormat::Float16_b
+    assert violation.check == "kernel-assert" and violation.location.line == 6
 
 
 NOC_OF_KERNEL = """
@@ -382,13 +377,10 @@ void kernel_main() {
 
 
 @pytest.mark.parametrize("noc", [0, 1])
-def test_noc_index_is_the_kernels_noc(dev, noc):
-    dev.kernel("dataflow", NOC_OF_KERNEL, args=[noc], noc=noc)
-    dev.launch()
-    wrong = type(dev)()
-    wrong.kernel("dataflow", NOC_OF_KERNEL, args=[1 - noc], noc=noc)
-    with pytest.raises(Violation, match="ASSERT failed"):
-        wrong.launch()
+def test_noc_index_is_the_kernels_noc(passes_then_fails, noc):
+    violation = passes_then_fails(lambda run, expected: run.kernel("dataflow", NOC_OF_KERNEL, args=[expected], noc=noc),
+                                  noc, 1 - noc)
+    assert "ASSERT failed" in str(violation)
 
 
 ARG_LIST = """
@@ -406,17 +398,13 @@ void kernel_main() {
 """
 
 
-def test_runtime_args_read_through_get_arg_addr(dev):
-    spec = dev.kernel("dataflow", ARG_LIST, args=[3, 10, 20, 30])
-    spec.common_args = [40]
-    dev.launch()
-    short = type(dev)()
-    spec = short.kernel("dataflow", ARG_LIST, args=[4, 10, 20, 30])  # reads one arg past the host's list
-    spec.common_args = [40]
-    with pytest.raises(Violation) as info:
-        short.launch()
-    assert info.value.check == "runtime-args" and "runtime arg 4 read through a pointer" in str(info.value)
-    assert info.value.location.line == 9
+def test_runtime_args_read_through_get_arg_addr(passes_then_fails):
+    def setup(run, n):
+        run.kernel("dataflow", ARG_LIST, args=[n, 10, 20, 30]).common_args = [40]
+
+    violation = passes_then_fails(setup, 3, 4)  # 4 reads one arg past the host's list
+    assert violation.check == "runtime-args" and "runtime arg 4 read through a pointer" in str(violation)
+    assert violation.location.line == 9
 
 
 TEMPLATE_POINTER = """

@@ -97,15 +97,12 @@ void kernel_main() {
 """
 
 
-def test_semaphore_object(dev):
+def test_semaphore_object(passes_then_fails):
     from ttgen.interp.program import SemaphoreConfig
 
-    dev.model.semaphores.append(SemaphoreConfig([(0, 0)], 0, None))
-    dev.kernel("dataflow", SEMAPHORES, args=[7])  # 3 - 2 + 4 + 2 = 7
-    dev.launch()
-    stuck = type(dev)()
-    stuck.model.semaphores.append(SemaphoreConfig([(0, 0)], 0, None))
-    stuck.kernel("dataflow", SEMAPHORES, args=[8])
-    with pytest.raises(Violation) as info:
-        stuck.launch()
-    assert info.value.check == "deadlock" and "noc_semaphore_wait_min" in str(info.value)
+    def setup(run, want):
+        run.model.semaphores.append(SemaphoreConfig([(0, 0)], 0, None))
+        run.kernel("dataflow", SEMAPHORES, args=[want])
+
+    violation = passes_then_fails(setup, 7, 8)  # 3 - 2 + 4 + 2 = 7
+    assert violation.check == "deadlock" and "noc_semaphore_wait_min" in str(violation)

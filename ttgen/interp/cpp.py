@@ -122,11 +122,6 @@ def _substitute_types(text: str, names: tuple, values: tuple) -> str:
     return text
 
 
-def _enum_value(value: Any = None) -> Any:
-    """Constructing a file's enum type: `E e{E::A}` is E::A, `E e;` is uninitialised."""
-    return value
-
-
 _NO_ARGUMENT = object()  # stands for an omitted argument of a parameter with a default
 
 
@@ -433,7 +428,7 @@ class Compiler:
         scoped = any(c.type in ("class", "struct") for c in node.children)
         enum = prefix + name.text.decode() if name is not None else None
         if enum is not None:
-            self.local_types[enum] = ApiEntry(enum, TYPE, _enum_value, frozenset({self.kind}), self.path, (0, 1))
+            self.local_types[enum] = ApiEntry(enum, TYPE, cruntime.enum_value, frozenset({self.kind}), self.path, (0, 1))
         previous: ast.expr | None = None
         self.namespace, self.fn = prefix, _FunctionContext()
         for item in node.child_by_field_name("body").named_children:
@@ -1124,13 +1119,7 @@ class Compiler:
         entry = self._resolve(type_child, name)
         if entry.kind == TYPE and not isinstance(entry.value, Unmodelled):
             raise self.unsupported(node, "function declaration inside a function")  # the most vexing parse
-        if entry.kind != FUNCTION and not isinstance(entry.value, Unmodelled):
-            raise self.error(type_child, f"'{name}' is a {entry.kind}, not a function")
-        if not isinstance(entry.value, Unmodelled):
-            self._check_template(entry, [], param) if entry.template_args[0] else None
-            self._check_arity(entry, len(args), param)
-            args = ([ast.Tuple([], ast.Load())] if entry.template_args != (0, 0) else []) + args
-        return self.call(self.bind(entry.value, entry.name), args, param)
+        return self._call_entry(entry, name, type_child, [], args, param)
 
     def _class_type(self, type_node: Node) -> tuple[ApiEntry, list[ast.expr]]:
         """Resolve a class type name (possibly a template) to its API entry and template arguments."""
@@ -1533,7 +1522,7 @@ class Compiler:
         return self.call(self.rt("deref"), [self._expr(node.child_by_field_name("argument"))], node)
 
     _MEMCPY = frozenset({"std::memcpy", "memcpy", "__builtin_memcpy"})
-    _BIT_STORES = {cruntime.wrap_u32: 4, cruntime.wrap_i32: 4, cruntime.to_float: 4}
+    _BIT_STORES = frozenset({cruntime.wrap_u32, cruntime.wrap_i32, cruntime.to_float})  # the 32-bit scalars
 
     def _memcpy(self, arg_nodes: list[Node], node: Node) -> ast.expr:
         """`std::memcpy(&dst, &src, n)` between two 32-bit scalar variables, the bit cast of C++17 kernels."""
@@ -1608,7 +1597,7 @@ class Compiler:
                     out.append(self._e_identifier(child))  # `f<N>` with N a variable/constant: N's value
                 elif entry is not None and entry.kind == CONSTANT:
                     out.append(self._name_value(child, text))
-                elif entry is None and self._declared(text) is not None and self._declared(text).kind == CONSTANT:
+                elif entry is None and (declared := self._declared(text)) is not None and declared.kind == CONSTANT:
                     out.append(self._name_value(child, text))  # a header's constant: raises when evaluated
                 else:
                     out.append(ast.Constant(self._type_text(child)))
@@ -1680,12 +1669,17 @@ class Compiler:
         if name == "std::move" and len(args) == 1:
             return args[0]
         entry = self._resolve_call(fn_node, name, args_node)
+        if entry.kind == TYPE and not isinstance(entry.value, Unmodelled):
+            return self._make(entry, targs, args, [], node)
+        return self._call_entry(entry, name, fn_node, targs, args, node)
+
+    def _call_entry(self, entry: ApiEntry, name: str, name_node: Node, targs: list[ast.expr], args: list[ast.expr],
+                    node: Node) -> ast.expr:
+        """A call of a resolved API function (or of an unmodelled name), its template and call arity checked."""
         if isinstance(entry.value, Unmodelled):
             return self.call(self.bind(entry.value, entry.name), args, node)
-        if entry.kind == TYPE:
-            return self._make(entry, targs, args, [], node)
         if entry.kind != FUNCTION:
-            raise self.error(fn_node, f"'{name}' is a {entry.kind}, not a function")
+            raise self.error(name_node, f"'{name}' is a {entry.kind}, not a function")
         self._check_template(entry, targs, node) if targs or entry.template_args[0] else None
         self._check_arity(entry, len(args), node)
         fn = self.bind(entry.value, entry.name)

@@ -250,7 +250,7 @@ class CArray(list):
         self[index] = self.store(value) if self.store is not None else value
 
 
-def c_array(dims: tuple, items: Any, store: Callable | None) -> CArray:
+def c_array(dims: tuple, items: Any, store: Callable | None, cls: type | None = None) -> CArray:
     """`T a[d0][d1]... = {items}`: missing elements are zero (as C fills them) when there is an initialiser,
     uninitialised (None) when there is none; `a[] = {...}` (a dim of None) takes the initialiser's length."""
     size = dims[0]
@@ -266,7 +266,7 @@ def c_array(dims: tuple, items: Any, store: Callable | None) -> CArray:
         return CArray(cells, None)
     fill = 0 if items is not None else None
     values = [store(v) if store is not None else v for v in given] + [fill] * (size - len(given))
-    return CArray(values, store)
+    return (cls or CArray)(values, store)
 
 
 class CppStruct(CppObject):
@@ -316,6 +316,12 @@ def copy_value(value: Any) -> Any:
     """`T b = a;` for a struct or union T: b is a copy, not a second name for a."""
     copy = getattr(value, "cpp_copy", None)
     return copy() if copy is not None and isinstance(value, CppObject) else value
+
+
+def enum_value(value: Any = None) -> Any:
+    """Constructing an enum type (a file's own, or the device DataFormat): `E e{E::A}` is E::A, `E e;` is
+    uninitialised. Enumerators are integers."""
+    return value
 
 
 class Dynamic:

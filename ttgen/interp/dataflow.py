@@ -14,7 +14,7 @@ from . import context as ctx
 from .api import API, DATAFLOW, DEVICE
 from . import timing, trace
 from .checks import current_cpp_location, violation
-from .cruntime import CppObject, CppRuntimeError, Dynamic, wrap_u32
+from .cruntime import CppObject, CppRuntimeError, Dynamic, enum_value, wrap_u32
 from .declared import NotModelled
 from .device import POISON, NocTransfer, noc_xy_addr, split_noc_addr
 
@@ -486,12 +486,7 @@ DEVICE_DATA_FORMATS = {"Float32": 0, "Float16": 1, "Bfp8": 2, "Bfp4": 3, "Tf32":
 API.constants("DataFormat", DEVICE_DATA_FORMATS, groups=DEVICE, header=TENSIX_TYPES_H)
 
 
-def _data_format(value=None):
-    """`DataFormat f = ...;` / `static_cast<DataFormat>(x)`: the enumerator's integer."""
-    return value
-
-
-API.type("DataFormat", _data_format, groups=DEVICE, header=TENSIX_TYPES_H)
+API.type("DataFormat", enum_value, groups=DEVICE, header=TENSIX_TYPES_H)
 
 
 @API.function("get_dataformat", groups={DATAFLOW}, header=DF_H)

@@ -86,8 +86,7 @@ def _std_array(targs, *items):
     element, size = targs
     store = INTEGRAL_STORE.get(str(element).removeprefix("std::"))
     given = items[0] if len(items) == 1 and isinstance(items[0], list) else list(items)
-    values = c_array((size,), given if items else None, store)
-    return StdArray(list(values), store)
+    return c_array((size,), given if items else None, store, StdArray)
 
 
 API.type("std::array", _std_array, groups=ALL, header="<array>", template_args=(2, 2), args=(0, 64), init_list=True)
