@@ -118,14 +118,16 @@ def _budget(args: argparse.Namespace):
 
 def _run_one(folder: Path, args: argparse.Namespace, timed: bool = False):
     from .interp import trace
-    from .interp.runner import run_folder
+    from .interp.example import run_example
+    from .interp.runner import METADATA, run_folder
 
     trace_path = getattr(args, "trace", None)
     trace.ACTIVE = trace.Recorder() if trace_path else None
     started = time.perf_counter()
     try:
-        report = run_folder(folder, seed=args.seed, schedule_seed=args.schedule_seed, budget=_budget(args),
-                            timed=timed or bool(trace_path))
+        run = run_folder if (folder / METADATA).is_file() else run_example  # an example folder runs as written
+        report = run(folder, seed=args.seed, schedule_seed=args.schedule_seed, budget=_budget(args),
+                     timed=timed or bool(trace_path))
         if trace_path:
             trace.ACTIVE.write(trace_path)
     finally:
@@ -134,10 +136,15 @@ def _run_one(folder: Path, args: argparse.Namespace, timed: bool = False):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .interp.runner import describe
+    from .interp.runner import METADATA, describe
 
+    example = not (Path(args.folder) / METADATA).is_file()
     headers = _compile_headers(args)
-    if headers:
+    if headers and example:
+        if args.compile:
+            warn(f"{Path(args.folder).name}: note: --compile checks folders written by `ttgen render`; "
+                 "this one has no kernel.json and runs as written without it")
+    elif headers:
         diagnostics = _compile_check(Path(args.folder), headers)
         for d in diagnostics:
             warn(str(d))
@@ -145,6 +152,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             warn(f"{Path(args.folder).name}: FAILED (g++)")
             return FAILED
     report, seconds = _run_one(Path(args.folder), args)
+    for stream, text in getattr(report, "printed", []):  # what an example's host printed, as it printed it
+        for line in text.rstrip("\n").split("\n"):
+            (warn if stream == "stderr" else say)(f"  {line}")
     for line in describe(report):
         (say if report.ok else warn)(line)
     if report.ok:

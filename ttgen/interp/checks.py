@@ -30,6 +30,8 @@ CHECKS = {
     "semaphore": "semaphore misuse",
     "runtime-args": "runtime or compile-time argument missing or out of range",
     "host-api": "host program misuses the host API",
+    "host-exception": "the host program ended with an uncaught C++ exception (TT_THROW, TT_FATAL, throw)",
+    "host-exit": "the host program returned a non-zero exit status (its own check failed)",
     "kernel-assert": "an ASSERT in kernel code failed (the watcher would halt the core)",
     "budget": "step or wall-clock budget exhausted (endless loop?)",
     "unmodelled": "an API feature the interpreter does not model (reported rather than guessed at)",
@@ -89,7 +91,7 @@ def violation(check: str, message: str, details: list[str] | None = None) -> Vio
 
 def as_violation(exc: BaseException, who: str | None = None) -> Violation:
     """Turn anything raised out of executed C++ into a located Violation (never a Python traceback)."""
-    from .cruntime import CppRuntimeError  # local: cruntime is imported by compiled code, keep checks leaf-level
+    from .cruntime import CppException, CppRuntimeError  # local: cruntime is imported by compiled code
 
     if isinstance(exc, Violation):
         exc.who = exc.who or who
@@ -99,6 +101,8 @@ def as_violation(exc: BaseException, who: str | None = None) -> Violation:
     location = traceback_cpp_location(exc.__traceback__)
     if isinstance(exc, CppRuntimeError):
         return Violation("cpp-fault", str(exc), location, who=who)
+    if isinstance(exc, CppException):  # no catch took it: std::terminate
+        return Violation("host-exception", str(exc), location, who=who)
     if isinstance(exc, RecursionError):
         return Violation("cpp-fault", "recursion too deep", location, who=who)
     return Violation("cpp-fault", f"{type(exc).__name__}: {exc}", location, who=who)

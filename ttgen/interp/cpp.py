@@ -81,15 +81,17 @@ _MACRO_RE = re.compile(r"\b(" + "|".join(_ATTRIBUTE_MACROS) + r")\b")
 _HEADER_MACROS = {
     "compute": {"UNPACK(...)": "__VA_ARGS__", "MATH(...)": "__VA_ARGS__", "PACK(...)": "__VA_ARGS__"},
     "any": {"__builtin_bit_cast(T, ...)": "std::bit_cast<T>(__VA_ARGS__)"},
+    # tt_stl/assert.hpp: TT_ASSERT exists in DEBUG builds only; a release build drops it, arguments and all.
+    "host": {"TT_ASSERT(...)": ""},
 }
-_HEADER_MACRO_USE = re.compile(r"\b(UNPACK|MATH|PACK|__builtin_bit_cast)\s*\(")
+_HEADER_MACRO_USE = re.compile(r"\b(UNPACK|MATH|PACK|__builtin_bit_cast|TT_ASSERT)\s*\(")
 
 
 def _header_macros(source: str, kind: str) -> dict[str, str]:
     used = set(_HEADER_MACRO_USE.findall(source))
     if not used:
         return {}
-    table = {**_HEADER_MACROS["any"], **(_HEADER_MACROS["compute"] if kind == "compute" else {})}
+    table = {**_HEADER_MACROS["any"], **_HEADER_MACROS.get(kind, {})}
     return {k: v for k, v in table.items() if k.split("(")[0] in used}
 
 
@@ -152,6 +154,8 @@ class _Var:
     py: str  # Python local name
     store: Callable | None  # conversion applied when the variable is assigned (integer wrap), or None
     ref: bool = False  # declared as a reference: a copy here, so assigning to it would not reach the referent
+    element_of: str | None = None  # a range-for `auto&` element: assigning writes back to this container slot
+    written: bool = False
     deferred: bool = False  # a file constant evaluated per kernel instance: `py` names its thunk
     type_param: bool = False  # a function template's `typename T`: its value is the type's name
 
@@ -199,6 +203,7 @@ class _FunctionContext:
         self.ret_store: Callable | None = None
         self.captured: dict[str, _Var] = {}  # outer variables a lambda body reads or writes
         self.hoisted: list[ast.stmt] = []  # lambda definitions to place before the statement that writes them
+        self.handling = 0  # depth of catch handlers around the statement being compiled (`throw;` needs one)
 
     def declare(self, name: str, store: Callable | None, ref: bool = False) -> _Var:
         if name in self.scopes[-1]:
@@ -270,7 +275,8 @@ class Compiler:
 
     def _runtime_names(self) -> None:
         for name in ("cdiv", "cmod", "cast", "tick", "member", "set_member", "deref", "subscript",
-                     "store_subscript", "iterate", "unpack"):
+                     "store_subscript", "iterate", "unpack", "element", "indices", "catches", "throw",
+                     "invoke"):
             self.globals[f"rt_{name}"] = getattr(cruntime, name)
 
     def bind(self, value: Any, stem: str) -> ast.expr:
@@ -686,7 +692,7 @@ class Compiler:
             d = p.child_by_field_name("declarator")
             if defaults and p.type != "optional_parameter_declaration":
                 raise self.error(p, "a parameter after one with a default argument needs a default too")
-            if d is None:  # unnamed parameter, e.g. int main(int /*argc*/, char** /*argv*/)
+            if d is None or d.type.startswith("abstract_"):  # unnamed: int main(int /*argc*/, char** /*argv*/)
                 params.append(ast.arg(self.fn.fresh("unused")))
                 continue
             pname = self._declarator_name(d)
@@ -855,11 +861,49 @@ class Compiler:
             if value is not None and self.fn.ret_store is not None:  # returning converts to the return type
                 value = self.call(self.bind(self.fn.ret_store, self.fn.ret_store.__name__), [value], node)
             return [self.at(ast.Return(value), node)]
+        if t in ("try_statement", "throw_statement"):
+            if self.kind != "host":
+                raise self.error(node, "kernels are built without exceptions (-fno-exceptions): no try or throw")
+            return self._try(node) if t == "try_statement" else self._throw(node)
         if t == "break_statement":
             return [self.at(ast.Break(), node)]
         if t == "continue_statement":
             return [self.at(ast.Continue(), node)]
         raise self.unsupported(node)
+
+    def _throw(self, node: Node) -> list[ast.stmt]:
+        if not node.named_children:  # `throw;` rethrows the exception its catch handles
+            if not self.fn.handling:
+                raise self.error(node, "'throw;' outside a catch handler")
+            return [self.at(ast.Raise(None, None), node)]
+        return [self.at(ast.Expr(self.call(self.rt("throw"), [self._expr(node.named_children[0])], node)), node)]
+
+    def _try(self, node: Node) -> list[ast.stmt]:
+        """try/catch: a Python `try` catching `CppException`; each catch clause tests the thrown type in order,
+        as C++ does, and an exception no clause takes goes on up."""
+        body = self._block(node.child_by_field_name("body"))
+        exc = self.fn.fresh("exception")
+        chain: list[ast.stmt] = [self.at(ast.Raise(None, None), node)]
+        for clause in reversed([c for c in node.named_children if c.type == "catch_clause"]):
+            params = [p for p in clause.child_by_field_name("parameters").named_children if p.type != "comment"]
+            self.fn.scopes.append({})
+            self.fn.handling += 1
+            prologue: list[ast.stmt] = []
+            type_name = None
+            if params:  # catch (const std::exception& e); `catch (...)` has no parameter
+                type_name = self._type_text(params[0].child_by_field_name("type"))
+                d = params[0].child_by_field_name("declarator")
+                if d is not None and not d.type.startswith("abstract_"):
+                    var = self.fn.declare(self._declarator_name(d), None, True)
+                    prologue.append(self.at(ast.Assign([ast.Name(var.py, ast.Store())], ast.Attribute(
+                        ast.Name(exc, ast.Load()), "value", ast.Load())), clause))
+            handler = prologue + self._block(clause.child_by_field_name("body"))
+            self.fn.handling -= 1
+            self.fn.scopes.pop()
+            test = self.call(self.rt("catches"), [ast.Name(exc, ast.Load()), ast.Constant(type_name)], clause)
+            chain = [self.at(ast.If(test, handler or [self.at(ast.Pass(), clause)], chain), clause)]
+        handler = ast.ExceptHandler(self.bind(cruntime.CppException, "CppException"), exc, chain)
+        return [self.at(ast.Try(body or [self.at(ast.Pass(), node)], [self.at(handler, node)], [], []), node)]
 
     def _tick(self, node: Node) -> ast.stmt:
         return self.at(ast.Expr(self.call(self.rt("tick"), [], node)), node)
@@ -975,16 +1019,33 @@ class Compiler:
                 [ast.Tuple([ast.Name(v.py, ast.Store()) for v in vars_], ast.Store())],
                 self.call(self.rt("unpack"), [ast.Name(tmp, ast.Load()), ast.Constant(len(names))], node)), node))
         else:
+            ref = decl.type == "reference_declarator"
             var = self.fn.declare(self._declarator_name(target_decl),
-                                  self._store_for(node.child_by_field_name("type"), decl),
-                                  decl.type == "reference_declarator")
+                                  self._store_for(node.child_by_field_name("type"), decl), ref)
+            if ref and not any(c.type == "type_qualifier" and c.text == b"const" for c in node.children):
+                var.element_of = self.fn.fresh("range")
             target = ast.Name(var.py, ast.Store())
             if var.store is not None:  # `for (uint8_t x : ...)`: each element converts to the declared type
                 body_pre.append(self.at(ast.Assign([ast.Name(var.py, ast.Store())],
                                                    self._apply_store(var, ast.Name(var.py, ast.Load()), node)), node))
         body = body_pre + self._body(node.child_by_field_name("body"))
         self.fn.scopes.pop()
+        if target_decl.type != "structured_binding_declarator" and var.written:
+            return self._element_loop(var, iterable, body, node)
         return [self.at(ast.For(target, it, body, []), node)]
+
+    def _element_loop(self, var: _Var, container: ast.expr, body: list[ast.stmt], node: Node) -> list[ast.stmt]:
+        """`for (auto& x : v) x = ...;`: walk the container by index and store each element back after the
+        body (in a `finally`, so `continue` and `break` write back too)."""
+        box, index = var.element_of, self.fn.fresh("index")
+        load = lambda name: ast.Name(name, ast.Load())  # noqa: E731
+        take = self.at(ast.Assign([ast.Name(var.py, ast.Store())], self.call(
+            self.rt("element"), [load(box), load(index)], node)), node)
+        back = self.at(ast.Expr(self.call(self.rt("store_subscript"), [load(box), load(index), load(var.py)],
+                                          node)), node)
+        loop = ast.For(ast.Name(index, ast.Store()), self.call(self.rt("indices"), [load(box)], node),
+                       [take, self.at(ast.Try(body, [], [], [back]), node)], [])
+        return [self.at(ast.Assign([ast.Name(box, ast.Store())], container), node), self.at(loop, node)]
 
     # ----- declarations --------------------------------------------------------------------------------------
 
@@ -1105,7 +1166,7 @@ class Compiler:
         if param.type != "parameter_declaration" or type_child is None or \
                 type_child.type not in ("type_identifier", "qualified_identifier") or \
                 (inner is not None and inner.type != "abstract_function_declarator"):
-            raise self.unsupported(node, "function declaration inside a function")
+            return self._reparsed_argument(param, node)
         if inner is None:
             if type_child.type == "type_identifier":
                 return self._e_identifier(type_child)
@@ -1117,9 +1178,31 @@ class Compiler:
         if own is not None and own not in self.template_params and not self._out_positions(self.functions_defined[own]):
             return self.call(ast.Name(self._py_function_name(own), ast.Load()), args, param)
         entry = self._resolve(type_child, name)
-        if entry.kind == TYPE and not isinstance(entry.value, Unmodelled):
-            raise self.unsupported(node, "function declaration inside a function")  # the most vexing parse
+        if entry.kind == TYPE and not isinstance(entry.value, Unmodelled):  # `T(x)`, read as building a T
+            return self._make(entry, [], args, [], param)
         return self._call_entry(entry, name, type_child, [], args, param)
+
+    def _reparsed_argument(self, param: Node, node: Node) -> ast.expr:
+        """`std::vector<T> v(a * b);` parses as a declarator taking a parameter `a* b`; when `a` names a
+        variable or constant rather than a type, C++ reads the text as an expression, and so does this: the
+        parameter's text is parsed again as one (on its own line, so positions stay where they were)."""
+        head, inner = param.child_by_field_name("type"), param.child_by_field_name("declarator")
+        name = re.sub(r"\s+", "", head.text.decode()) if head is not None else ""
+        cast = inner is not None and inner.type == "parenthesized_declarator"  # `T(x)`: T built from x
+        if not name or self._names_type(name) and not cast:
+            raise self.unsupported(node, "function declaration inside a function")
+        text = "\n" * param.start_point[0] + "void f() { (" + param.text.decode() + "); }"
+        tree = Parser(_LANGUAGE).parse(text.encode())
+        body = tree.root_node.named_children[0].child_by_field_name("body")
+        if self._first_error(tree.root_node) is not None or body is None or len(body.named_children) != 1:
+            raise self.unsupported(node, "function declaration inside a function")
+        return self._expr(body.named_children[0].named_children[0])
+
+    def _names_type(self, name: str) -> bool:
+        if self.fn is not None and self.fn.lookup(name) is not None or self._in_file(name, self.file_constants):
+            return False
+        entry = self.api.lookup(name, self.kind, self.usings)
+        return entry is None or entry.kind == TYPE
 
     def _class_type(self, type_node: Node) -> tuple[ApiEntry, list[ast.expr]]:
         """Resolve a class type name (possibly a template) to its API entry and template arguments."""
@@ -1239,6 +1322,9 @@ class Compiler:
             if self._in_file(name, self.file_constants):
                 raise self.error(left, f"cannot assign to constant '{name}'")
             raise self.error(left, f"assignment to undeclared variable '{name}'")
+        if var.element_of is not None:
+            var.written = True
+            return var
         if var.ref:
             raise self.error(left, f"assignment to reference '{name}' is not supported "
                                    "(references are bound to a copy; assign through the container instead)")
@@ -1653,6 +1739,9 @@ class Compiler:
             method = fn_node.child_by_field_name("field").text.decode()
             bound = self.call(self.rt("member"), [obj, ast.Constant(method)], node)
             return self.call(bound, args, node)
+        elif fn_node.type in ("compound_literal_expression", "parenthesized_expression", "call_expression",
+                              "subscript_expression"):  # std::random_device{}(), (f)(x): operator() of a value
+            return self.call(self.rt("invoke"), [self._expr(fn_node), *args], node)
         else:
             raise self.unsupported(fn_node, "call target")
         if not targs and self._in_file(name, self.file_constants) is not None:  # a file-scope lambda

@@ -6,6 +6,8 @@ loop iteration so that the scheduler can enforce the step budget and interleave 
 
 from __future__ import annotations
 
+import inspect
+
 import re
 from typing import Any, Callable
 
@@ -146,6 +148,58 @@ class CppObject:
         return self
 
 
+class CppException(Exception):
+    """A C++ exception in flight (`throw`, TT_THROW, TT_FATAL): what a host `catch` can catch. Protocol
+    violations and interpreter faults are not C++ exceptions, so no `catch` hides them."""
+
+    def __init__(self, value: Any):
+        super().__init__(value)
+        self.value = value
+
+    def __str__(self) -> str:
+        what = getattr(self.value, "message", None)
+        return f"uncaught {type_name_of(self.value)}: {what}" if what is not None else \
+            f"uncaught exception ({type_name_of(self.value)} {self.value!r})"
+
+
+# The standard exception classes hosts throw and catch, each with its base (<stdexcept>).
+STD_EXCEPTIONS = {"std::exception": None, "std::runtime_error": "std::exception",
+                  "std::logic_error": "std::exception", "std::invalid_argument": "std::logic_error",
+                  "std::out_of_range": "std::logic_error", "std::length_error": "std::logic_error",
+                  "std::bad_alloc": "std::exception", "std::overflow_error": "std::runtime_error"}
+
+
+class StdException(CppObject):
+    cpp_methods = frozenset({"what"})
+
+    def __init__(self, cpp_name: str, message: str = ""):
+        self.cpp_name, self.message = cpp_name, str(message)
+
+    def what(self) -> str:
+        return self.message
+
+
+def catches(exc: CppException, type_name: str | None) -> bool:
+    """Whether `catch (T ...)` (`type_name` T, or None for `catch (...)`) takes the exception in flight."""
+    if type_name is None:
+        return True
+    value = exc.value
+    if isinstance(value, StdException):
+        name = value.cpp_name
+        while name is not None:
+            if name == type_name.removeprefix("::"):
+                return True
+            name = STD_EXCEPTIONS.get(name)
+        return False
+    if type_name in STD_EXCEPTIONS:
+        return False
+    return type_name in INTEGRAL_STORE if isinstance(value, int) else not isinstance(value, StdException)
+
+
+def throw(value: Any) -> None:
+    raise CppException(value)
+
+
 class Designated(CppObject):
     """A designated brace list passed where a struct is expected (`{.page_id = i}`): its fields by name."""
 
@@ -215,6 +269,25 @@ def iterate(obj: Any) -> Any:
     if isinstance(obj, (list, tuple, np.ndarray)):
         return iter(obj)
     raise CppRuntimeError(f"cannot iterate over a {type_name_of(obj)}")
+
+
+element = subscript
+
+
+def invoke(callee: Any, *args: Any) -> Any:
+    """`value(args)`: a lambda, or an object with an operator() (a random engine, a distribution)."""
+    if isinstance(callee, CppObject) and callable(callee) or inspect.isfunction(callee):
+        return callee(*args)
+    raise CppRuntimeError(f"a {type_name_of(callee)} cannot be called")
+
+
+def indices(obj: Any) -> range:
+    """The positions a range-for over `obj` visits, for an `auto&` loop that stores each element back."""
+    if hasattr(obj, "cpp_size"):
+        return range(obj.cpp_size())
+    if isinstance(obj, (list, np.ndarray)):
+        return range(len(obj))
+    raise CppRuntimeError(f"cannot assign through the elements of a {type_name_of(obj)}")
 
 
 def unpack(obj: Any, count: int) -> Any:

@@ -46,6 +46,9 @@ class HostRun:
     programs_run: int = 0
     dry: bool = False  # record programs at EnqueueMeshWorkload without running their kernels
     programs: list = field(default_factory=list)  # every ProgramModel enqueued, in order
+    seed_value: int = 0  # what std::random_device yields first (the run's --seed)
+    find_kernel: Any = None  # CreateKernel's file lookup when not simply under kernel_root (example.py)
+    printed: list = field(default_factory=list)  # (stream, text) of each fmt::print, in order
 
     _current: ClassVar["HostRun | None"] = None
 
@@ -243,6 +246,8 @@ class CppVector(CppObject):
 
     def cpp_iter(self):
         return iter(self.items)
+
+    cpp_size = size
 
 
 def _items(value) -> list:
@@ -567,7 +572,8 @@ def _named_compile_args(value) -> dict[str, int]:
 @API.function(TM + "CreateKernel", groups=H, header=HOST_API_H)
 def create_kernel(program, file_name, core_spec, config):
     run = _run()
-    path = os.path.join(run.kernel_root, file_name)
+    found = run.find_kernel(str(file_name)) if run.find_kernel is not None else None
+    path = str(found) if found is not None else os.path.join(run.kernel_root, file_name)
     if not os.path.isfile(path):
         raise violation("host-api", f"kernel file {file_name!r} not found under {run.kernel_root}")
     model = program.model
