@@ -38,9 +38,16 @@ def test_run_fails_on_a_broken_kernel(tmp_path, capsys):
     assert "compute_gemm.cpp:" in err and "dst-lifecycle" in err and "missing tile_regs_release" in err
 
 
-def test_run_on_a_folder_without_metadata(tmp_path, capsys):
+def test_run_on_a_folder_without_metadata_or_host(tmp_path, capsys):
     assert main(["run", str(tmp_path)]) == 1
-    assert "kernel.json" in capsys.readouterr().err
+    assert "no kernel.json and no host program" in capsys.readouterr().err
+
+
+def test_run_of_an_example_folder_runs_its_host_as_written(capsys):
+    example = PROJECT_ROOT / "tests" / "interp" / "examples" / "scaled_sum"
+    assert main(["run", str(example), "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "  Test Passed" in out and "scaled_sum: passed (1 program(s)" in out
 
 
 def test_check_prints_one_table(capsys):
