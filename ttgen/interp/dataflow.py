@@ -16,7 +16,7 @@ from . import timing, trace
 from .checks import current_cpp_location, violation
 from .cruntime import CppObject, CppRuntimeError, Dynamic, enum_value, wrap_u32
 from .declared import NotModelled
-from .device import POISON, NocTransfer, noc_xy_addr, split_noc_addr
+from .device import POISON, NocTransfer, l1_bank_core, noc_xy_addr, split_noc_addr
 
 DF_H = "api/dataflow/dataflow_api.h"
 CB_H = "api/compute/cb_api.h and api/dataflow/dataflow_api.h"
@@ -138,16 +138,21 @@ class TensorAccessor(CppObject):
         if not isinstance(args, DeviceAccessorArgs):
             raise violation("runtime-args", "TensorAccessor needs a TensorAccessorArgs as its first argument")
         self.is_dram = bool(args.config & _IS_DRAM)
-        if not self.is_dram:
-            raise violation("runtime-args", "interleaved L1 buffers are not supported by the interpreter yet")
         self.base = wrap_u32(bank_base_address)
         self.page_size = args.page_size if page_size is None else wrap_u32(page_size)
-        self.aligned_page_size = -(-self.page_size // arch.DRAM_ALIGNMENT) * arch.DRAM_ALIGNMENT
+        alignment = arch.DRAM_ALIGNMENT if self.is_dram else arch.L1_ALIGNMENT
+        self.aligned_page_size = -(-self.page_size // alignment) * alignment
 
     def get_aligned_page_size(self) -> int:
         return self.page_size
 
     def get_noc_addr(self, id, offset=0, noc=0) -> int:
+        if not self.is_dram:  # an L1 bank per worker core, as the device's L1Buffer lays pages out
+            grid = ctx.device().grid
+            row, bank = divmod(id, grid[0] * grid[1])
+            x, y = l1_bank_core(bank, grid)
+            return noc_xy_addr(x + arch.VIRTUAL_TENSIX_START, y + arch.VIRTUAL_TENSIX_START,
+                               row * self.aligned_page_size + self.base + offset)
         bank = id % arch.NUM_DRAM_BANKS
         address = (id // arch.NUM_DRAM_BANKS) * self.aligned_page_size + self.base + offset
         x, y = arch.DRAM_BANK_NOC_XY[bank]

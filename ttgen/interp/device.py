@@ -106,6 +106,51 @@ class Dram:
         raise violation("noc-bounds", f"DRAM bank {bank} address 0x{address:x} is not inside any buffer")
 
 
+# ----- L1 --------------------------------------------------------------------------------------------------------
+
+def l1_bank_core(bank: int, grid: tuple[int, int]) -> tuple[int, int]:
+    """The worker core (logical x, y) holding L1 bank `bank`: one bank per core, row by row."""
+    return bank % grid[0], bank // grid[0]
+
+
+@dataclass
+class L1Buffer:
+    """An interleaved L1 buffer: one bank per worker core (bank b is core (b % width, b // width)); page p lives
+    in bank p % banks at `address + (p // banks) * aligned_page_size`, the same address on every core. tt-metal's
+    allocator takes L1 buffers from the top of each bank down, so they meet the CBs (which grow up) only when L1
+    is full."""
+
+    index: int
+    address: int
+    size: int
+    page_size: int
+    grid: tuple[int, int]
+
+    @property
+    def num_pages(self) -> int:
+        return self.size // self.page_size
+
+    @property
+    def banks(self) -> int:
+        return self.grid[0] * self.grid[1]
+
+    @property
+    def aligned_page_size(self) -> int:
+        return align(self.page_size, arch.L1_ALIGNMENT)
+
+    @property
+    def bytes_per_bank(self) -> int:
+        return -(-self.num_pages // self.banks) * self.aligned_page_size
+
+    def page_location(self, page: int) -> tuple[tuple[int, int], int]:
+        """(core, L1 address) of a page."""
+        row, bank = divmod(page, self.banks)
+        return l1_bank_core(bank, self.grid), self.address + row * self.aligned_page_size
+
+    def label(self) -> str:
+        return f"L1 buffer #{self.index} at 0x{self.address:x} ({self.num_pages} pages of {self.page_size} B)"
+
+
 # ----- circular buffers --------------------------------------------------------------------------------------
 
 class CircularBuffer:
@@ -297,6 +342,24 @@ class Device:
         self.cores: dict[tuple[int, int], Core] = {}
         self.clock = 0.0  # modelled cycles: when the last program ended
         self.resources = Resources()  # DRAM banks and core NoC interfaces, for the cost model
+        self.l1_buffers: list[L1Buffer] = []
+        self.l1_top = arch.L1_SIZE  # L1 buffers are allocated from here down
+
+    def allocate_l1(self, size: int, page_size: int) -> L1Buffer:
+        buffer = L1Buffer(len(self.l1_buffers), 0, size, page_size, self.grid)
+        address = (self.l1_top - buffer.bytes_per_bank) // arch.L1_ALIGNMENT * arch.L1_ALIGNMENT
+        if address < arch.L1_UNRESERVED_BASE:
+            raise violation("l1-overflow", f"an L1 buffer of {size} B ({buffer.bytes_per_bank} B per bank) does not "
+                                           f"fit below the L1 buffers already allocated (0x{self.l1_top:x})")
+        buffer.address = self.l1_top = address
+        self.l1_buffers.append(buffer)
+        return buffer
+
+    def l1_buffer_at(self, address: int, size: int) -> L1Buffer | None:
+        for buffer in self.l1_buffers:
+            if buffer.address <= address and address + size <= buffer.address + buffer.bytes_per_bank:
+                return buffer
+        return None
 
     def core(self, x: int, y: int) -> Core:
         if not (0 <= x < self.grid[0] and 0 <= y < self.grid[1]):
@@ -310,8 +373,11 @@ class Device:
         return self.core(vx - arch.VIRTUAL_TENSIX_START, vy - arch.VIRTUAL_TENSIX_START)
 
     def reset_cores(self) -> None:
-        """A new program gets fresh L1 contents and CBs (buffers in DRAM persist)."""
+        """A new program gets fresh L1 contents and CBs; DRAM buffers and the L1 buffers' bytes persist."""
+        kept = {key: core.l1[self.l1_top:].copy() for key, core in self.cores.items()} if self.l1_buffers else {}
         self.cores.clear()
+        for (x, y), data in kept.items():
+            self.core(x, y).l1[self.l1_top:] = data
 
 
 def noc_xy_addr(x: int, y: int, address: int) -> int:
@@ -325,5 +391,5 @@ def split_noc_addr(noc_addr: int) -> tuple[int, int, int]:
     return x, y, local
 
 
-__all__ = ["Device", "Core", "CircularBuffer", "Dram", "DramBuffer", "NocTransfer", "Violation", "align",
+__all__ = ["Device", "Core", "CircularBuffer", "Dram", "DramBuffer", "L1Buffer", "l1_bank_core", "NocTransfer", "Violation", "align",
            "noc_xy_addr", "split_noc_addr", "POISON"]

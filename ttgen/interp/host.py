@@ -22,7 +22,7 @@ from .api import API, DEVICE, HOST
 from .checks import current_cpp_location, violation
 from .cpp import CompileError, compile_file
 from .cruntime import CppObject, CppRuntimeError, wrap_u32
-from .device import Device
+from .device import Device, L1Buffer
 from .scheduler import Budget
 
 H = {HOST}
@@ -249,6 +249,13 @@ class CppVector(CppObject):
 
     cpp_size = size
 
+    def __eq__(self, other) -> bool:  # std::vector's operator==: same size, equal elements
+        if not isinstance(other, CppVector):
+            return NotImplemented
+        return len(self.items) == len(other.items) and bool(np.all(np.asarray(self.items) == np.asarray(other.items)))
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 def _items(value) -> list:
     if isinstance(value, CppVector):
@@ -405,14 +412,43 @@ class MeshDevice(CppObject):
 
 
 class MeshBuffer(CppObject):
-    cpp_name = "distributed::MeshBuffer"
-    cpp_methods = frozenset({"address", "size", "page_size", "num_pages", "get"})
+    """A replicated MeshBuffer on the unit mesh: its one device buffer (DRAM or L1), which it also stands for
+    (`get_backing_buffer()` returns the same object, as `*buffer` does)."""
 
-    def __init__(self, dram_buffer):
-        self.buffer = dram_buffer
+    cpp_name = "distributed::MeshBuffer"
+    cpp_methods = frozenset({"address", "size", "page_size", "num_pages", "get", "get_backing_buffer",
+                             "is_l1"})
+
+    def __init__(self, device_buffer):
+        self.buffer = device_buffer
 
     def get(self):
         return self
+
+    get_backing_buffer = get
+
+    def is_l1(self) -> bool:
+        return isinstance(self.buffer, L1Buffer)
+
+    def read_pages(self) -> np.ndarray:
+        """(num_pages, page_size) bytes, wherever the pages live."""
+        if not self.is_l1():
+            return self.buffer.pages()
+        device = _run().device
+        pages = np.empty((self.buffer.num_pages, self.buffer.page_size), dtype=np.uint8)
+        for page in range(self.buffer.num_pages):
+            (x, y), address = self.buffer.page_location(page)
+            pages[page] = device.core(x, y).l1[address:address + self.buffer.page_size]
+        return pages
+
+    def write_pages(self, pages: np.ndarray) -> None:
+        if not self.is_l1():
+            self.buffer.pages()[:] = pages
+            return
+        device = _run().device
+        for page in range(self.buffer.num_pages):
+            (x, y), address = self.buffer.page_location(page)
+            device.core(x, y).l1[address:address + self.buffer.page_size] = pages[page]
 
     def address(self):
         return self.buffer.address
@@ -475,12 +511,15 @@ def create_unit_mesh(device_id, *rest):
 def mesh_buffer_create(config, local_config, mesh_device, address=None):
     if not isinstance(config, ReplicatedBufferConfig) or not isinstance(local_config, DeviceLocalBufferConfig):
         raise violation("host-api", "MeshBuffer::create(ReplicatedBufferConfig, DeviceLocalBufferConfig, device)")
-    if local_config.buffer_type != "DRAM":
-        raise violation("host-api", "only DRAM buffers are modelled so far")
+    if local_config.sharding_args is not None:
+        raise violation("host-api", "sharded MeshBuffers are not modelled yet (interleaved DRAM and L1 are)")
     size, page = int(config.size), int(local_config.page_size)
     if size <= 0 or page <= 0 or size % page:
         raise violation("host-api", f"buffer size {size} B is not a positive multiple of its page size {page} B")
-    return MeshBuffer(_run().device.dram.allocate(size, page))
+    device = _run().device
+    if local_config.buffer_type == "L1":
+        return MeshBuffer(device.allocate_l1(size, page))
+    return MeshBuffer(device.dram.allocate(size, page))
 
 
 @API.function(TM + "CreateProgram", groups=H, header=HOST_API_H)
@@ -500,14 +539,14 @@ def enqueue_write_mesh_buffer(cq, mesh_buffer, src, blocking=False):
     data = _element_bytes(src)
     if data.size != buf.size:
         raise violation("host-api", f"EnqueueWriteMeshBuffer writes {data.size} B into a {buf.size} B buffer")
-    buf.pages()[:] = data.reshape(buf.num_pages, buf.page_size)
+    mesh_buffer.write_pages(data.reshape(buf.num_pages, buf.page_size))
 
 
 @API.function(DIST + "EnqueueReadMeshBuffer", groups=H, header="tt-metalium/distributed.hpp")
 def enqueue_read_mesh_buffer(cq, dst, mesh_buffer, blocking=True):
     if not isinstance(dst, CppVector):
         raise violation("host-api", "EnqueueReadMeshBuffer reads into a std::vector")
-    raw = np.ascontiguousarray(mesh_buffer.buffer.pages()).reshape(-1)
+    raw = np.ascontiguousarray(mesh_buffer.read_pages()).reshape(-1)
     if dst.dtype is None:
         dst.items = [int(v) for v in raw.view(np.uint32)]
     else:
@@ -694,7 +733,8 @@ class HostTensorAccessorArgs(CppObject):
     def __init__(self, buffer):
         if not isinstance(buffer, MeshBuffer):
             raise CppRuntimeError("TensorAccessorArgs takes a MeshBuffer")
-        self.words = [2, buffer.buffer.aligned_page_size]
+        # ArgConfig bits (tensor_accessor_args.hpp): IsDram = 2; an interleaved L1 buffer sets none
+        self.words = [0 if buffer.is_l1() else 2, buffer.buffer.aligned_page_size]
 
     def append_to(self, compile_time_args, common_runtime_args=None):
         if not isinstance(compile_time_args, CppVector):

@@ -106,6 +106,10 @@ def _place_cbs(program: ProgramModel, device: Device) -> None:
     for config in program.cbs:
         address = align(next_address, arch.L1_ALIGNMENT)
         end = address + config.total_size
+        if end > device.l1_top and device.l1_buffers:
+            raise Violation("l1-overflow",
+                            f"circular buffers end at L1 0x{end:x}, past the lowest L1 buffer at "
+                            f"0x{device.l1_top:x}: they would clash (tt-metal refuses the program)", config.created_at)
         if end > arch.L1_SIZE:
             raise Violation("l1-overflow",
                             f"circular buffers need {end - arch.L1_UNRESERVED_BASE} B of L1 per core but only "
