@@ -124,3 +124,9 @@ def test_fmt_print_formats_as_fmt_does():
 def test_exceptions_are_refused_in_kernels():
     with pytest.raises(cpp.CompileError, match="without exceptions"):
         compile_source("void kernel_main() { throw 1; }", "dataflow", path="k.cpp", api=cpp.API)
+
+
+def test_cmath_on_the_host():
+    src = ("int main() { float x = std::exp(1.0f) + std::sqrt(16.0f) + std::pow(2.0f, 10.0f) + std::round(-2.5f);"
+           " return static_cast<int>(x * 1000.0f); }")
+    assert host_run(src)[0] == int((2.718281828459045 + 4 + 1024 - 3) * 1000)

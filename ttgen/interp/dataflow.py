@@ -162,6 +162,63 @@ class TensorAccessor(CppObject):
 API.type("TensorAccessor", TensorAccessor, groups=DEVICE, header=TA_H, args=(1, 3))
 
 
+# ----- the legacy address generators (internal/dataflow/dataflow_api_addrgen.h) ------------------------------
+
+ADDRGEN_H = "internal/dataflow/dataflow_api_addrgen.h"
+
+
+def _tile_bytes(data_format: int) -> int:
+    """MUL_WITH_TILE_SIZE<1024>(format, 1): a 32x32 tile's bytes by the device DataFormat (bfp8 the default)."""
+    fmt = int(data_format) & 0x1F
+    names = {v: k for k, v in DEVICE_DATA_FORMATS.items()}
+    name = names.get(fmt, "")
+    if name == "UInt8":
+        return 1024
+    if name in ("UInt16", "Float16", "Float16_b"):
+        return 2048
+    if name in ("Int32", "UInt32", "Float32"):
+        return 4096
+    if name in ("Bfp2", "Bfp2_b"):
+        return 256 + 64
+    if name in ("Bfp4", "Bfp4_b"):
+        return 512 + 64
+    return 1024 + 64
+
+
+class InterleavedAddrGen(TensorAccessor):
+    """`InterleavedAddrGen<DRAM>{.bank_base_address, .page_size}`: page p at bank p % banks, row p / banks of
+    pages aligned to the allocator's alignment (32 B in DRAM, 16 B in L1)."""
+
+    cpp_name = "InterleavedAddrGen"
+    cpp_methods = frozenset({"get_noc_addr"})
+    cpp_fields = frozenset({"bank_base_address", "page_size"})
+
+    def __init__(self, targs, bank_base_address=0, page_size=0):
+        self.is_dram = bool(targs[0])
+        self.base, self.page_size = wrap_u32(bank_base_address), wrap_u32(page_size)
+        self.bank_base_address = self.base
+        alignment = arch.DRAM_ALIGNMENT if self.is_dram else arch.L1_ALIGNMENT
+        self.aligned_page_size = -(-self.page_size // alignment) * alignment
+
+
+class InterleavedAddrGenFast(InterleavedAddrGen):
+    """`InterleavedAddrGenFast<DRAM>{.bank_base_address, .page_size, .data_format}`: rows are one tile of
+    `data_format` apart (MUL_WITH_TILE_SIZE), whatever `page_size` says; a transfer moves `page_size` bytes."""
+
+    cpp_name = "InterleavedAddrGenFast"
+    cpp_fields = frozenset({"bank_base_address", "page_size", "data_format"})
+
+    def __init__(self, targs, bank_base_address=0, page_size=0, data_format=0):
+        super().__init__(targs, bank_base_address, page_size)
+        self.data_format = data_format
+        self.aligned_page_size = _tile_bytes(data_format)
+
+
+for _cls in (InterleavedAddrGen, InterleavedAddrGenFast):
+    API.type(_cls.cpp_name, _cls, groups={DATAFLOW}, header=ADDRGEN_H, template_args=(1, 1), designated=True,
+             args=(0, 3))
+
+
 # ----- NoC addressing ----------------------------------------------------------------------------------------
 
 _DRAM_BANK_BY_XY = {xy: bank for bank, xy in enumerate(arch.DRAM_BANK_NOC_XY)}

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .api import API, DEVICE, HOST
@@ -104,3 +106,19 @@ def std_bit_cast(targs, value):
         bits = int(np.array([value], dtype="<f4").view("<u4")[0]) if isinstance(value, float) else int(value)
         return INTEGRAL_STORE[target](bits)
     raise CppRuntimeError(f"std::bit_cast<{targs[0]}>: only float <-> 32-bit integer casts are modelled")
+
+
+# ----- <cmath> on the host (golden checks): computed in double, as the double overloads do ---------------------
+
+def _math(name: str, fn) -> None:
+    API.function(f"std::{name}", groups={HOST}, header="<cmath>")(fn)
+
+
+for _name, _fn in {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+                   "fabs": np.fabs, "floor": np.floor, "ceil": np.ceil, "log2": np.log2, "exp2": np.exp2}.items():
+    _math(_name, (lambda f: lambda x: float(f(np.float64(x))))(_fn))
+_math("pow", lambda x, y: float(np.power(np.float64(x), np.float64(y))))
+_math("round", lambda x: float(np.copysign(np.floor(abs(float(x)) + 0.5), float(x))))  # halves away from zero
+_math("isnan", lambda x: bool(np.isnan(float(x))))
+_math("isinf", lambda x: bool(np.isinf(float(x))))
+_math("erf", lambda x: math.erf(float(x)))
