@@ -106,3 +106,37 @@ def test_semaphore_object(passes_then_fails):
 
     violation = passes_then_fails(setup, 7, 8)  # 3 - 2 + 4 + 2 = 7
     assert violation.check == "deadlock" and "noc_semaphore_wait_min" in str(violation)
+
+
+DFB_READER = """
+#include "api/dataflow/dataflow_buffer.h"
+void kernel_main() {
+    const uint32_t addr = get_arg_val<uint32_t>(0);
+    const uint32_t n = get_arg_val<uint32_t>(1);
+    constexpr auto args = TensorAccessorArgs<0>();
+    const auto src = TensorAccessor(args, addr);
+    Noc noc;
+    DataflowBuffer dfb(0);
+    for (uint32_t i = 0; i < n; i++) {
+        dfb.reserve_back(1);
+        noc.async_read(src, dfb, dfb.get_entry_size(), {.page_id = i}, {.offset_bytes = 0});
+        noc.async_read_barrier();
+        dfb.push_back(1);
+    }
+    dfb.finish();
+}
+"""
+
+
+def test_dataflow_buffer_is_a_cb_on_wormhole(dev, passes_then_fails):
+    from tests.interp.test_dataflow import DRAIN, copy_program
+
+    def setup(run, reader):
+        src, dst = copy_program(run, n=5, reader=reader, writer=DRAIN)
+        run.copied = (src, dst)
+
+    v = passes_then_fails(setup, DFB_READER, DFB_READER.replace("        noc.async_read_barrier();\n", ""))
+    assert v.check == "race"
+    src, dst = copy_program(dev, n=5, reader=DFB_READER, writer=DRAIN)
+    dev.launch()
+    assert np.array_equal(src.data, dst.data)

@@ -238,8 +238,12 @@ class Compiler:
     """Compiles one C++ file of a given kind ("dataflow", "compute", "host") against an API table."""
 
     def __init__(self, path: str, source: str, kind: str, api: Api = API, defines: Mapping[str, str] | None = None,
-                 headers: HeaderTree | None = None):
+                 headers: HeaderTree | None = None, lenient: bool = False):
         self.path = path
+        # A helper header is compiled leniently: a declaration or function this front end refuses (or an overload
+        # set) is left out, and only the names it defines stay unmodelled, instead of the whole header.
+        self.lenient = lenient
+        self.left_out: set[str] = set()
         self.headers = headers
         self.visible: Visible | None = None  # what the included real headers declare (with `headers` only)
         self.unmodelled: dict[str, ApiEntry] = {}
@@ -276,7 +280,7 @@ class Compiler:
     def _runtime_names(self) -> None:
         for name in ("cdiv", "cmod", "cast", "tick", "member", "set_member", "deref", "subscript",
                      "store_subscript", "iterate", "unpack", "element", "indices", "catches", "throw",
-                     "invoke"):
+                     "invoke", "store_at"):
             self.globals[f"rt_{name}"] = getattr(cruntime, name)
 
     def bind(self, value: Any, stem: str) -> ast.expr:
@@ -319,9 +323,7 @@ class Compiler:
             raise self.error(bad, "C++ syntax error near: " + bad.text.decode(errors="replace").split("\n")[0][:60])
         self._top_level(root.named_children, prefix="")
         functions = {}
-        module_body = []
-        for name, node in self.functions_defined.items():
-            module_body.append(self._function(name, node))
+        module_body = self._functions()
         module = ast.Module(module_body, [])
         ast.fix_missing_locations(module)
         code = compile(module, self.path, "exec")
@@ -334,6 +336,25 @@ class Compiler:
         return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"),
                             {name: entry.header for name, entry in self.unmodelled.items()}, plain,
                             self.unmodelled_uses)
+
+    def _functions(self) -> list[ast.FunctionDef]:
+        """Every defined function, lowered; leniently, one that does not compile is left out and the rest are
+        lowered again (a caller of a left-out function then does not compile either)."""
+        while True:
+            lowered = []
+            for name, node in self.functions_defined.items():
+                usings, aliases = list(self.usings), dict(self.type_aliases)
+                try:
+                    lowered.append(self._function(name, node))
+                except CompileError:
+                    if not self.lenient:
+                        raise
+                    self.fn, self.current_function, self.usings, self.type_aliases = None, None, usings, aliases
+                    del self.functions_defined[name]
+                    self.left_out.add(name)
+                    break
+            else:
+                return lowered
 
     @staticmethod
     def _first_error(node: Node) -> Node | None:
@@ -349,46 +370,65 @@ class Compiler:
 
     def _top_level(self, nodes: list[Node], prefix: str) -> None:
         for node in nodes:
-            t = node.type
-            if t == "comment":
-                continue
-            if t == "preproc_include":
-                self.includes.append(node.child_by_field_name("path").text.decode().strip('"<>'))
-            elif t == "preproc_call" and node.child_by_field_name("directive").text.decode() == "#pragma":
-                continue
-            elif t == "using_declaration":
-                self._using(node)
-            elif t == "template_declaration":
-                self._template(node, prefix)
-            elif t == "alias_declaration":
-                self._alias(node, prefix)
-            elif t == "namespace_alias_definition":
-                self._namespace_alias(node)
-            elif t == "static_assert_declaration":
-                self._static_assert(node)
-            elif t == "enum_specifier":
-                self._enum(node, prefix)
-            elif t in ("struct_specifier", "class_specifier") and node.child_by_field_name("body") is not None:
-                self._struct(node, prefix)
-            elif t == "union_specifier" and node.child_by_field_name("body") is not None:
-                self._union(node, prefix)
-            elif t == "namespace_definition":
-                name = node.child_by_field_name("name")
-                inner = prefix + (name.text.decode() + "::" if name is not None else "")
-                self._top_level(node.child_by_field_name("body").named_children, inner)
-            elif t == "function_definition":
-                name = prefix + self._function_name(node)
-                if name in self.functions_defined:
-                    raise self.error(node, f"function '{name}' defined twice (overloads are not supported)")
+            try:
+                self._top_level_one(node, prefix)
+            except CompileError:
+                if not self.lenient:
+                    raise
+
+    def _top_level_one(self, node: Node, prefix: str) -> None:
+        t = node.type
+        if t == "comment":
+            return
+        if t == "preproc_include":
+            self.includes.append(node.child_by_field_name("path").text.decode().strip('"<>'))
+        elif t == "preproc_call" and node.child_by_field_name("directive").text.decode() == "#pragma":
+            return
+        elif t == "using_declaration":
+            self._using(node)
+        elif t == "template_declaration":
+            self._template(node, prefix)
+        elif t == "alias_declaration":
+            self._alias(node, prefix)
+        elif t == "namespace_alias_definition":
+            self._namespace_alias(node)
+        elif t == "static_assert_declaration":
+            self._static_assert(node)
+        elif t == "enum_specifier":
+            self._enum(node, prefix)
+        elif t in ("struct_specifier", "class_specifier") and node.child_by_field_name("body") is not None:
+            self._struct(node, prefix)
+        elif t == "union_specifier" and node.child_by_field_name("body") is not None:
+            self._union(node, prefix)
+        elif t == "namespace_definition":
+            name = node.child_by_field_name("name")
+            inner = prefix + (name.text.decode() + "::" if name is not None else "")
+            self._top_level(node.child_by_field_name("body").named_children, inner)
+        elif t == "function_definition":
+            name = prefix + self._function_name(node)
+            if not self._overloaded(name, node):
                 self.functions_defined[name] = node
-            elif t == "declaration" and any(d.type == "function_declarator"
-                                            for d in node.children_by_field_name("declarator")):
-                continue  # a prototype: calls resolve against the definitions anyway
-            elif t == "declaration":
-                self.namespace = prefix
-                self._file_constant(node)
-            else:
-                raise self.unsupported(node, f"top-level {t}")
+        elif t == "declaration" and any(d.type == "function_declarator"
+                                        for d in node.children_by_field_name("declarator")):
+            return  # a prototype: calls resolve against the definitions anyway
+        elif t == "declaration":
+            self.namespace = prefix
+            self._file_constant(node)
+        else:
+            raise self.unsupported(node, f"top-level {t}")
+
+    def _overloaded(self, name: str, node: Node) -> bool:
+        """Whether a definition of `name` is one of an overload set, which is refused (leniently: left out)."""
+        if name in self.left_out:
+            return True
+        if name not in self.functions_defined:
+            return False
+        if not self.lenient:
+            raise self.error(node, f"function '{name}' defined twice (overloads are not supported)")
+        del self.functions_defined[name]
+        self.template_params.pop(name, None)
+        self.left_out.add(name)
+        return True
 
     def _using(self, node: Node) -> None:
         text = node.text.decode()
@@ -422,8 +462,8 @@ class Compiler:
             default = p.child_by_field_name("default_type" if typename else "default_value")
             params.append((name_node.text.decode(), typename, default))
         name = prefix + self._function_name(inner[0])
-        if name in self.functions_defined:
-            raise self.error(node, f"function '{name}' defined twice (overloads are not supported)")
+        if self._overloaded(name, node):
+            return
         self.functions_defined[name] = inner[0]
         self.template_params[name] = params
 
@@ -1355,6 +1395,13 @@ class Compiler:
         if left.type == "pointer_expression" and left.children[0].type == "*":
             ptr = self._expr(left.child_by_field_name("argument"))
             return self.call(self.rt("store_subscript"), [ptr, ast.Constant(0), value], node)
+        fn = left.child_by_field_name("function") if left.type == "call_expression" else None
+        if fn is not None and fn.type == "field_expression" and fn.child_by_field_name("field").text == b"at":
+            # v.at(i) = x: the element reference `at` returns (bounds-checked: std::out_of_range)
+            items = [c for c in left.child_by_field_name("arguments").named_children if c.type != "comment"]
+            if len(items) == 1:
+                obj = self._expr(fn.child_by_field_name("argument"))
+                return self.call(self.rt("store_at"), [obj, self._expr(items[0]), value], node)
         if refusal is not None:
             raise self.error(left, refusal)
         raise self.unsupported(left, "assignment target")
@@ -1828,7 +1875,8 @@ def _compile_helper(headers: HeaderTree, header: str, kind: str, defines: Mappin
         cache[key] = None  # a header reached again while it compiles (an include cycle) stays unmodelled
         source = headers.source(header)
         try:
-            cache[key] = Compiler(header, source, kind, api, defines, headers).compile() if source else None
+            cache[key] = Compiler(header, source, kind, api, defines, headers, lenient=True).compile() \
+                if source else None
         except CompileError:
             cache[key] = None
     return cache[key]

@@ -200,6 +200,15 @@ def throw(value: Any) -> None:
     raise CppException(value)
 
 
+def store_at(obj: Any, index: Any, value: Any) -> None:
+    """`v.at(i) = x`: like `v[i] = x`, but a bad index throws std::out_of_range, as the C++ library does."""
+    check = getattr(obj, "at", None)
+    if check is None:
+        raise CppRuntimeError(f"a {type_name_of(obj)} has no at()")
+    check(index)  # throws for a bad index
+    store_subscript(obj, index, value)
+
+
 class Designated(CppObject):
     """A designated brace list passed where a struct is expected (`{.page_id = i}`): its fields by name."""
 

@@ -423,6 +423,9 @@ def _cb(cb_id):
     return ctx.core().cb(cb_id)
 
 
+local_cb = _cb  # the running core's CB (what get_local_cb_interface reads), for the object API
+
+
 def _pages(cb, num_pages, call: str) -> int:
     n = int(num_pages)
     if n > cb.num_pages:

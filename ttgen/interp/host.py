@@ -21,7 +21,7 @@ from . import program as prog
 from .api import API, DEVICE, HOST
 from .checks import current_cpp_location, violation
 from .cpp import CompileError, compile_file
-from .cruntime import CppObject, CppRuntimeError, wrap_u32
+from .cruntime import CppException, CppObject, CppRuntimeError, StdException, wrap_u32
 from .device import Device, L1Buffer
 from .scheduler import Budget
 
@@ -195,7 +195,8 @@ class CppVector(CppObject):
     """std::vector<T>: numpy storage for floating and 16-bit element types, a Python list for the rest."""
 
     cpp_name = "std::vector"
-    cpp_methods = frozenset({"push_back", "size", "resize", "empty", "clear", "reserve", "emplace_back"})
+    cpp_methods = frozenset({"push_back", "size", "resize", "empty", "clear", "reserve", "emplace_back", "at",
+                             "front", "back"})
     _NUMPY = {"bfloat16": ml_dtypes.bfloat16, "float": np.float32, "double": np.float64}
 
     def __init__(self, element: str, items=None):
@@ -238,6 +239,18 @@ class CppVector(CppObject):
         if not 0 <= i < len(self.items):
             raise CppRuntimeError(f"vector index {i} out of range (size {len(self.items)})")
         return self.items[i]
+
+    def at(self, i):
+        if not 0 <= int(i) < len(self.items):
+            raise CppException(StdException("std::out_of_range", f"vector::_M_range_check: __n (which is {int(i)})"
+                                                                 f" >= this->size() (which is {len(self.items)})"))
+        return self.items[int(i)]
+
+    def front(self):
+        return self.at(0)
+
+    def back(self):
+        return self.at(len(self.items) - 1)
 
     def cpp_setitem(self, i, value):
         if not 0 <= i < len(self.items):

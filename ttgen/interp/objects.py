@@ -1,4 +1,5 @@
-"""The object API of the kernel headers: `Noc`, `CircularBuffer`, `UnicastEndpoint`, `Semaphore` (ttnn 0.74.0).
+"""The object API of the kernel headers: `Noc`, `CircularBuffer`, `DataflowBuffer`, `UnicastEndpoint`, `Semaphore`
+(ttnn 0.74.0).
 
 Most of the pinned release's own kernels use it (`Noc noc; noc.async_read(src, cb, size, {.page_id = i}, {})`,
 `CircularBuffer cb(id); cb.reserve_back(1)`), declared in `api/dataflow/noc.h`, `api/dataflow/circular_buffer.h`
@@ -87,6 +88,30 @@ class CircularBuffer(CppObject):
         return df.cb_pages_reservable_at_back(self.cb_id, num_pages)
 
 
+class DataflowBuffer(CircularBuffer):
+    """`DataflowBuffer dfb(id)` (api/dataflow/dataflow_buffer.h): on Wormhole (tt-1xx) a CB under another name —
+    internal/tt-1xx/dataflow_buffer.inl forwards each call to the CB it wraps (entries are pages), and a
+    transfer reads it at its read pointer and fills it at its write pointer, as noc_traits_t<DataflowBuffer>."""
+
+    cpp_name = "DataflowBuffer"
+    cpp_methods = CircularBuffer.cpp_methods | frozenset({"get_id", "get_entry_size", "get_stride_size", "finish",
+                                                          "write_barrier"})
+
+    def get_id(self) -> int:
+        return self.cb_id
+
+    def get_entry_size(self) -> int:
+        return df.local_cb(self.cb_id).page_size  # fifo_page_size
+
+    get_stride_size = get_entry_size
+
+    def finish(self) -> None:
+        pass  # finish_impl is empty on tt-1xx
+
+    def write_barrier(self, noc) -> None:
+        noc.async_write_barrier()
+
+
 class UnicastEndpoint(CppObject):
     """`UnicastEndpoint{}`: a core's L1 named by the transfer's {noc_x, noc_y, addr} arguments."""
 
@@ -158,6 +183,7 @@ class Noc(CppObject):
 API.type("Noc", Noc, groups={DATAFLOW}, header=NOC_H, args=(0, 1))
 API.type("CircularBuffer", CircularBuffer, groups=DEVICE, header=CB_OBJ_H, args=(1, 1))
 API.type("UnicastEndpoint", UnicastEndpoint, groups={DATAFLOW}, header=ENDPOINTS_H, args=(0, 0))
+API.type("DataflowBuffer", DataflowBuffer, groups=DEVICE, header="api/dataflow/dataflow_buffer.h", args=(1, 1))
 
 
 # ----- Semaphore (api/dataflow/noc_semaphore.h) ----------------------------------------------------------------
