@@ -197,3 +197,25 @@ def test_a_helper_header_keeps_what_compiles_when_parts_of_it_do_not():
                                      include="ttnn/cpp/ttnn/kernel_lib/math_helpers.hpp"),
                               "dataflow", path="k.cpp", headers=tree)
     assert set(compiled.unmodelled) == {"kernel_lib::prepare_scaler"}
+
+
+ALIASES = """#pragma once
+#include "api/dataflow/circular_buffer.h"
+namespace experimental {
+using CB = CircularBuffer;
+}
+using WORD = uint16_t;
+FORCE_INLINE WORD halve(WORD v) { return v / 2; }
+"""
+
+
+def test_a_header_alias_of_a_modelled_type_is_that_type():
+    files = {**FILES, "ttnn/cpp/ttnn/kernel_lib/aliases.hpp": ALIASES,
+             "tt_metal/hw/inc/api/dataflow/circular_buffer.h": "#pragma once\nclass CircularBuffer {};\n"}
+    tree = HeaderTree(files.get, HeaderTree.build_include_dirs())
+    source = kernel("    experimental::CB cb(3);\n    WORD w = 9;\n    return cb.get_cb_id() * 10 + halve(w);",
+                    include="ttnn/cpp/ttnn/kernel_lib/aliases.hpp")
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=tree)
+    # CB is CircularBuffer (modelled), WORD an alias of a type no header declares, halve (behind FORCE_INLINE)
+    # runs from the helper's source
+    assert compiled.unmodelled == {} and compiled.functions["probe"]() == 3 * 10 + 4

@@ -28,7 +28,7 @@ from ..errors import Location, TtgenError
 from . import cruntime
 from .api import API, CONSTANT, FUNCTION, TYPE, Api, ApiEntry
 from .declared import HeaderTree, NotModelled, Unmodelled, Visible
-from .preprocess import PreprocessError, needs_preprocessing, preprocess
+from .preprocess import PreprocessError, expand_attribute_macros, needs_preprocessing, preprocess
 from .scheduler import Scheduler
 
 _LANGUAGE = Language(tree_sitter_cpp.language())
@@ -68,10 +68,6 @@ _ALTERNATIVE_TOKENS = {"and": "&&", "or": "||", "bitand": "&", "bitor": "|", "xo
 
 _SCALAR_TYPES = set(cruntime.INTEGRAL_STORE) | {"char", "void"}
 
-# Attribute-like macros of the kernel API headers, expanded as the preprocessor would (same length, so every
-# column and line stays where it was): `tt_l1_ptr` marks an L1 pointer, FORCE_INLINE / ALWI mean inline.
-_ATTRIBUTE_MACROS = {"tt_l1_ptr": "", "FORCE_INLINE": "inline", "ALWI": "inline"}
-_MACRO_RE = re.compile(r"\b(" + "|".join(_ATTRIBUTE_MACROS) + r")\b")
 
 
 # Function-like macros of the API headers that wrap code, given to the preprocessor when a file uses them.
@@ -93,10 +89,6 @@ def _header_macros(source: str, kind: str) -> dict[str, str]:
         return {}
     table = {**_HEADER_MACROS["any"], **_HEADER_MACROS.get(kind, {})}
     return {k: v for k, v in table.items() if k.split("(")[0] in used}
-
-
-def _expand_attribute_macros(source: str) -> str:
-    return _MACRO_RE.sub(lambda m: _ATTRIBUTE_MACROS[m.group(1)].ljust(len(m.group(1))), source)
 
 
 class _ReturnOuts(ast.NodeTransformer):
@@ -316,7 +308,7 @@ class Compiler:
                 raise CompileError(f"preprocessor: {str(exc).strip()}", Location(self.path, exc.line or None)) from None
         if self.headers is not None:
             self.visible = self.headers.visible(source, self.path)
-        tree = Parser(_LANGUAGE).parse(_expand_attribute_macros(source).encode())
+        tree = Parser(_LANGUAGE).parse(expand_attribute_macros(source).encode())
         root = tree.root_node
         bad = self._first_error(root)
         if bad is not None:
@@ -1109,6 +1101,10 @@ class Compiler:
             if text not in self.type_aliases:
                 break
             text = self.type_aliases[text]
+        if self.visible is not None and text not in _SCALAR_TYPES and re.fullmatch(r"[\w:]+", text):
+            target = self.visible.alias_target(text, [self.namespace, ""])  # a header's `using T = uint16_t;`
+            if target is not None and target.removeprefix("std::") in _SCALAR_TYPES:
+                return target
         return text
 
     def _store_for(self, type_node: Node | None, declarator: Node | None) -> Callable | None:
@@ -1570,6 +1566,9 @@ class Compiler:
         if hit is None:
             return None
         qualified, kind, header = hit
+        modelled = self.api.lookup(qualified, self.kind) if qualified != name else None
+        if modelled is not None:  # an alias in a header (`using CB = CircularBuffer;`) of a modelled name
+            return modelled
         if kind == FUNCTION and not header.startswith("tt_metal/"):
             helper = self._helper_function(qualified, header)
             if helper is not None:

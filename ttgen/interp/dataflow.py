@@ -162,6 +162,11 @@ class TensorAccessor(CppObject):
 API.type("TensorAccessor", TensorAccessor, groups=DEVICE, header=TA_H, args=(1, 3))
 
 
+# internal/tt-1xx/wormhole/noc/noc_parameters.h: NOC_MAX_BURST_WORDS * NOC_WORD_BYTES (the RISC_A0_HW branch's 512
+# is for A0 silicon, which the JIT build does not target)
+API.constant("NOC_MAX_BURST_SIZE", 256 * 32, groups={DATAFLOW}, header="internal/tt-1xx/wormhole/noc/noc_parameters.h")
+
+
 # ----- the legacy address generators (internal/dataflow/dataflow_api_addrgen.h) ------------------------------
 
 ADDRGEN_H = "internal/dataflow/dataflow_api_addrgen.h"

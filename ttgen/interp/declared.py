@@ -30,6 +30,7 @@ from tree_sitter import Language, Node, Parser
 from ..jit_includes import ENV_INCLUDES, FIRMWARE_INCLUDE, HAL_COMPUTE_INCLUDES, HAL_INCLUDES
 from .api import CONSTANT, FUNCTION, TYPE
 from .cruntime import CppRuntimeError
+from .preprocess import expand_attribute_macros
 
 _LANGUAGE = Language(tree_sitter_cpp.language())
 _INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]', re.M)
@@ -108,7 +109,7 @@ def _declarator_names(node: Node) -> Iterable[tuple[str, bool]]:
 def read_declarations(source: str) -> HeaderDecls:
     """The names a header declares at namespace and class scope."""
     out = HeaderDecls()
-    tree = Parser(_LANGUAGE).parse(source.encode(errors="replace"))
+    tree = Parser(_LANGUAGE).parse(expand_attribute_macros(source).encode(errors="replace"))
     _collect(tree.root_node.named_children, "", out)
     return out
 
@@ -151,9 +152,13 @@ def _collect(nodes: Iterable[Node], prefix: str, out: HeaderDecls) -> None:
         elif t in ("alias_declaration", "type_definition"):
             names = [node.child_by_field_name("name")] if t == "alias_declaration" else \
                 node.children_by_field_name("declarator")
+            target = node.child_by_field_name("type") if t == "alias_declaration" else None
+            target_text = _text(target).strip() if target is not None else ""
             for name in names:
                 if name is not None and name.type in ("type_identifier", "identifier"):
-                    out.names.setdefault(prefix + _text(name), TYPE)
+                    # `using CB = CircularBuffer;` names another type: followed like `using a::b;`
+                    simple = re.fullmatch(r"(::)?[A-Za-z_]\w*(::[A-Za-z_]\w*)*", target_text)
+                    out.names.setdefault(prefix + _text(name), f"typealias:{target_text}" if simple else TYPE)
         elif t == "using_declaration":
             text = _text(node).removeprefix("using").rstrip(";")
             if text.startswith("namespace"):
@@ -314,20 +319,35 @@ class Visible:
         value = self.values.get(qualified)
         return None if value is None or value is _CONFLICT else value  # type: ignore[return-value]
 
+    def alias_target(self, name: str, scopes: Sequence[str]) -> str | None:
+        """What a header's `using name = target;` names, as written (for aliases of built-in types)."""
+        for scope in [*scopes, *(u + "::" for u in self.usings)]:
+            hit = self.names.get(scope + name.removeprefix("::"))
+            if hit is not None:
+                return hit[0].split(":", 1)[1] if hit[0].startswith("typealias:") else None
+        return None
+
     def find(self, name: str, scopes: Sequence[str]) -> tuple[str, str, str] | None:
         """(qualified name, kind, header) of `name` as written inside `scopes` (namespace prefixes, innermost
         first, "" last for the global one), following `using a::b;` aliases; None when nothing declares it."""
         name = name.removeprefix("::")
+        alias = alias_header = None
         for _ in range(4):
             for scope in [*scopes, *(u + "::" for u in self.usings)]:
                 hit = self.names.get(scope + name)
                 if hit is None:
                     continue
                 kind, header = hit
-                if not kind.startswith("alias:"):
+                if not kind.startswith(("alias:", "typealias:")):
                     return scope + name, kind, header
-                name, scopes = kind.removeprefix("alias:"), [""]
+                # the target is looked up from the alias's own namespace outwards; an alias of something no
+                # header declares (`using T = float;`) is a declared type itself
+                if kind.startswith("typealias:"):
+                    alias, alias_header = scope + name, header
+                parts = (scope + name).split("::")[:-1]
+                name = kind.split(":", 1)[1].removeprefix("::")
+                scopes = ["".join(p + "::" for p in parts[:i]) for i in range(len(parts), 0, -1)] + [""]
                 break
             else:
-                return None
+                return (alias, TYPE, alias_header) if alias is not None else None
         return None

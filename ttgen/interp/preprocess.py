@@ -108,3 +108,13 @@ def _place_lines(text: str) -> str:
             continue
         out.append(line)
     return "\n".join(out)
+
+
+# Attribute-like macros of the kernel API headers, expanded as the preprocessor would (same length, so every
+# column and line stays where it was): `tt_l1_ptr` marks an L1 pointer, FORCE_INLINE / ALWI mean inline.
+_ATTRIBUTE_MACROS = {"tt_l1_ptr": "", "FORCE_INLINE": "inline", "ALWI": "inline"}
+_ATTRIBUTE_RE = re.compile(r"\b(" + "|".join(_ATTRIBUTE_MACROS) + r")\b")
+
+
+def expand_attribute_macros(source: str) -> str:
+    return _ATTRIBUTE_RE.sub(lambda m: _ATTRIBUTE_MACROS[m.group(1)].ljust(len(m.group(1))), source)
