@@ -80,3 +80,26 @@ def test_with_the_wheels_headers_declared_names_are_accepted_but_not_fully_model
     # without the headers the helper's name is unknown
     plain = coverage.measure(coverage.wheel_kernels(wheel))
     assert {o.path.rsplit("/", 1)[-1]: o.status for o in plain.outcomes}["untilize.cpp"] == "refused"
+
+
+HOST_DEFINED = """#include "api/compute/common.h"
+void kernel_main() {
+    ELTWISE_OP(0, 1, 0);
+    frobnicate(1);
+}
+"""
+
+
+def test_a_macro_its_host_would_define_is_unmodelled_when_the_file_is_compiled_alone(tmp_path):
+    """ELTWISE_OP comes from CreateKernel's defines: alone, the file lacks it, which says nothing of its C++."""
+    from ttgen.interp.declared import HeaderTree
+
+    wheel = tmp_path / "ttnn-0.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("ttnn/tt_metal/hw/inc/api/compute/common.h", "#pragma once\n")
+        archive.writestr("ttnn/ttnn/cpp/ops/e/device/kernels/binary.cpp", HOST_DEFINED)
+        archive.writestr("ttnn/ttnn/cpp/ops/f/device/kernels/binary.cpp", HOST_DEFINED.replace("    frobnicate(1);\n", ""))
+    result = coverage.measure(coverage.wheel_kernels(wheel), HeaderTree.from_wheel(wheel))
+    by_op = {o.path.split("/")[4]: o for o in result.outcomes}
+    assert by_op["e"].status == "refused" and "unknown name 'frobnicate'" in by_op["e"].detail  # not macro-like
+    assert by_op["f"].status == "accepted" and by_op["f"].unmodelled == ("ELTWISE_OP",)

@@ -70,7 +70,8 @@ def refusal_class(message: str) -> str:
 
 def compile_one(path: str, source: str, headers: HeaderTree | None = None) -> Outcome:
     try:
-        compiled = compile_source(source, kernel_kind(path, source, headers), path=path, headers=headers)
+        compiled = compile_source(source, kernel_kind(path, source, headers), path=path, headers=headers,
+                                  standalone=True)
     except CompileError as exc:
         return Outcome(path, "refused", refusal_class(str(exc)), str(exc).split("\n")[0])
     except Exception as exc:  # noqa: BLE001 - a crash is what this measures

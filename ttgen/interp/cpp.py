@@ -68,6 +68,11 @@ _ALTERNATIVE_TOKENS = {"and": "&&", "or": "||", "bitand": "&", "bitor": "|", "xo
 
 _SCALAR_TYPES = set(cruntime.INTEGRAL_STORE) | {"char", "void"}
 
+# A name spelled as a macro, which a file compiled without its host may be missing: the host passes such names in
+# CreateKernel's `defines` (ELTWISE_OP, REDUCE_DIM, BCAST_OP).
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+HOST_DEFINES = "the host's CreateKernel defines (this file was compiled without its host)"
+
 
 
 # Function-like macros of the API headers that wrap code, given to the preprocessor when a file uses them.
@@ -236,6 +241,7 @@ class Compiler:
         # set) is left out, and only the names it defines stay unmodelled, instead of the whole header.
         self.lenient = lenient
         self.left_out: set[str] = set()
+        self.standalone = False  # compiled without its host's defines (compile_source)
         self.headers = headers
         self.visible: Visible | None = None  # what the included real headers declare (with `headers` only)
         self.unmodelled: dict[str, ApiEntry] = {}
@@ -1513,6 +1519,8 @@ class Compiler:
         declared = self._declared(name)
         if declared is not None:
             return declared
+        if self.standalone and self.headers is not None and _MACRO_NAME.fullmatch(name):
+            return self._unmodelled_entry(name, FUNCTION, HOST_DEFINES)
         raise self.error(node, f"unknown name '{name}'")
 
     def _helper_function(self, qualified: str, header: str) -> ApiEntry | None:
@@ -1892,7 +1900,12 @@ def compile_file(path: str | Path, kind: str, api: Api = API, defines: Mapping[s
 
 
 def compile_source(source: str, kind: str, path: str = "<source>.cpp", api: Api = API,
-                   defines: Mapping[str, str] | None = None, headers: HeaderTree | None = None) -> CompiledFile:
+                   defines: Mapping[str, str] | None = None, headers: HeaderTree | None = None,
+                   standalone: bool = False) -> CompiledFile:
     """Compile C++ text. With `headers`, names those headers declare but no module models compile into values
-    that raise `NotModelled` when executed (listed in `CompiledFile.unmodelled`) instead of being refused."""
-    return Compiler(path, source, kind, api, defines, headers).compile()
+    that raise `NotModelled` when executed (listed in `CompiledFile.unmodelled`) instead of being refused.
+    `standalone`: the file is compiled without the host that would pass its `defines`, so an unknown macro-style
+    name (ELTWISE_OP) is taken for one of those and is unmodelled, not an error."""
+    compiler = Compiler(path, source, kind, api, defines, headers)
+    compiler.standalone = standalone
+    return compiler.compile()
