@@ -959,3 +959,9 @@ def test_std_array_and_gcc_bit_builtins():
     assert _run(src) == 1 + 20 + 0 + 33 * 1000 + (300 & 0xFF) * 1000000 + 4 * 100000000
     with pytest.raises(cruntime.CppRuntimeError, match="index 4 out of range for an array of 4"):
         _run(src.replace("a[3] =", "a[4] ="))
+
+
+def test_std_swap_exchanges_two_lvalues():
+    src = ("int f() {\n  uint32_t a = 1;\n  uint32_t b[2] = {5, 7};\n  std::swap(a, b[1]);\n"
+           "  return a * 100 + b[0] * 10 + b[1];\n}")
+    assert run(src, api=cpp.API) == 7 * 100 + 5 * 10 + 1

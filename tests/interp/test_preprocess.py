@@ -78,3 +78,12 @@ def test_create_kernel_defines_reach_the_kernel(tmp_path, defines, ok):
     host_cpp.write_text(host_text)
     report = run_folder(folder)
     assert report.violation is None and report.ok is ok, report.summary()
+
+
+def test_a_comment_after_a_macro_definition_is_not_part_of_it():
+    src = ("#define SLOTS 3  // slots in the CB\nuint32_t f() {\n    uint32_t s = 0;\n"
+           "    do { s++; if (s >= SLOTS) s = 0; } while (0);\n    /* a\n       block */\n    return s + SLOTS;\n}\n")
+    compiled = compile_source(src, "dataflow", path="k.cpp")
+    assert compiled.functions["f"]() == 4
+    with pytest.raises(CompileError, match="k.cpp:7"):
+        compile_source(src.replace("return s + SLOTS;", "return s + NOPE;"), "dataflow", path="k.cpp")

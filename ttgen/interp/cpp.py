@@ -71,6 +71,7 @@ _SCALAR_TYPES = set(cruntime.INTEGRAL_STORE) | {"char", "void"}
 # A name spelled as a macro, which a file compiled without its host may be missing: the host passes such names in
 # CreateKernel's `defines` (ELTWISE_OP, REDUCE_DIM, BCAST_OP).
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_MACRO_WORD = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
 HOST_DEFINES = "the host's CreateKernel defines (this file was compiled without its host)"
 
 
@@ -317,6 +318,8 @@ class Compiler:
         tree = Parser(_LANGUAGE).parse(expand_attribute_macros(source).encode())
         root = tree.root_node
         bad = self._first_error(root)
+        if bad is not None and self.standalone and self.headers is not None:
+            source, root, bad = self._without_host_macros(source, root, bad, defines)
         if bad is not None:
             raise self.error(bad, "C++ syntax error near: " + bad.text.decode(errors="replace").split("\n")[0][:60])
         self._top_level(root.named_children, prefix="")
@@ -334,6 +337,32 @@ class Compiler:
         return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"),
                             {name: entry.header for name, entry in self.unmodelled.items()}, plain,
                             self.unmodelled_uses)
+
+    def _without_host_macros(self, source: str, root: Node, bad: Node, defines: Mapping[str, str]):
+        """A file compiled without its host may not parse for want of a macro the host defines as a statement or a
+        parameter list (`BINARY_SFPU_INIT`, `uint32_t n ISCLOSE_RT_ARG_PARAMS)`): the undeclared macro-style names
+        on the offending lines are taken as defined empty, and noted as unmodelled host defines."""
+        guessed: dict[str, str] = {}
+        for _ in range(4):
+            lines = self.source.split("\n")[max(bad.start_point[0] - 3, 0): bad.start_point[0] + 2]
+            found = {n for n in _MACRO_WORD.findall("\n".join(lines)) if n not in guessed and n not in defines
+                     and self.api.lookup(n, self.kind) is None and self.visible.find(n, [""]) is None
+                     and not re.search(rf"#\s*define\s+{n}\b", self.source)}
+            if not found:
+                break
+            guessed.update(dict.fromkeys(found, ""))
+            try:
+                retry = preprocess(self.source, self.path, {**defines, **guessed})
+            except PreprocessError:
+                break
+            tree = Parser(_LANGUAGE).parse(expand_attribute_macros(retry).encode())
+            bad = self._first_error(tree.root_node)
+            if bad is None:
+                for name in guessed:
+                    self._unmodelled_entry(name, FUNCTION, HOST_DEFINES)
+                self.visible = self.headers.visible(retry, self.path)
+                return retry, tree.root_node, None
+        return source, root, bad
 
     def _functions(self) -> list[ast.FunctionDef]:
         """Every defined function, lowered; leniently, one that does not compile is left out and the rest are
@@ -1811,10 +1840,21 @@ class Compiler:
             return self.call(fn, leading + args, node)
         if name == "std::move" and len(args) == 1:
             return args[0]
+        if name == "std::swap" and len(args) == 2 and self.fn is not None:
+            return self._swap([c for c in args_node.named_children if c.type != "comment"], args, node)
         entry = self._resolve_call(fn_node, name, args_node)
         if entry.kind == TYPE and not isinstance(entry.value, Unmodelled):
             return self._make(entry, targs, args, [], node)
         return self._call_entry(entry, name, fn_node, targs, args, node)
+
+    def _swap(self, arg_nodes: list[Node], args: list[ast.expr], node: Node) -> ast.expr:
+        """std::swap(a, b): both values read, then each stored into the other lvalue (a tuple evaluated in order)."""
+        both = self.fn.fresh("swap")
+        take = ast.NamedExpr(ast.Name(both, ast.Store()), ast.Tuple(args, ast.Load()))
+        item = lambda i: ast.Subscript(ast.Name(both, ast.Load()), ast.Constant(i), ast.Load())  # noqa: E731
+        refusal = "std::swap needs two variables, elements or fields"
+        return ast.Tuple([take, self._store_expression(arg_nodes[0], item(1), node, refusal),
+                          self._store_expression(arg_nodes[1], item(0), node, refusal)], ast.Load())
 
     def _call_entry(self, entry: ApiEntry, name: str, name_node: Node, targs: list[ast.expr], args: list[ast.expr],
                     node: Node) -> ast.expr:

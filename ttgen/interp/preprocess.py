@@ -61,7 +61,9 @@ class _Preprocessor(pcpp.Preprocessor):
         return lambda *args: 0
 
     def on_comment(self, tok):
-        return True  # keep comments: they hold no code but keep columns and lines intact
+        # drop comments, as a C preprocessor does: `#define SLOTS 3  // in the CB` must expand to 3 alone (the
+        # #line markers keep every line where it was)
+        return False
 
     def on_error(self, file, line, msg):
         self.errors.append((line, msg))
