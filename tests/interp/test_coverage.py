@@ -103,3 +103,18 @@ def test_a_macro_its_host_would_define_is_unmodelled_when_the_file_is_compiled_a
     by_op = {o.path.split("/")[4]: o for o in result.outcomes}
     assert by_op["e"].status == "refused" and "unknown name 'frobnicate'" in by_op["e"].detail  # not macro-like
     assert by_op["f"].status == "accepted" and by_op["f"].unmodelled == ("ELTWISE_OP",)
+
+
+def test_a_statement_macro_its_host_would_define_is_taken_as_empty_when_alone(tmp_path):
+    from ttgen.interp.declared import HeaderTree
+
+    source = ("#include \"api/compute/common.h\"\nvoid kernel_main() {\n    uint32_t n = 1;\n    SFPU_OP_INIT\n"
+              "    for (uint32_t i = 0; i < n; i++) {\n    }\n}\n")
+    wheel = tmp_path / "ttnn-0.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("ttnn/tt_metal/hw/inc/api/compute/common.h", "#pragma once\n")
+        archive.writestr("ttnn/ttnn/cpp/ops/g/device/kernels/k.cpp", source)
+    (outcome,) = coverage.measure(coverage.wheel_kernels(wheel), HeaderTree.from_wheel(wheel)).outcomes
+    assert outcome.status == "accepted" and outcome.unmodelled == ("SFPU_OP_INIT",)
+    (plain,) = coverage.measure(coverage.wheel_kernels(wheel)).outcomes  # without the headers: a syntax error
+    assert plain.status == "refused" and "syntax error" in plain.reason
