@@ -140,3 +140,17 @@ def test_dataflow_buffer_is_a_cb_on_wormhole(dev, passes_then_fails):
     src, dst = copy_program(dev, n=5, reader=DFB_READER, writer=DRAIN)
     dev.launch()
     assert np.array_equal(src.data, dst.data)
+
+
+def test_a_cb_view_selects_the_pointer_a_transfer_uses(dev, passes_then_fails):
+    """use<READ_PTR>(cb) as a destination fills the CB at its read pointer: not the window reserved for writing."""
+    viewed = WRITER.replace("noc.async_write(cb, dst,", "noc.async_write(use<CircularBuffer::AddrSelector::READ_PTR>(cb), dst,")
+    src, dst = copy(dev, writer=viewed)
+    dev.launch()
+    assert np.array_equal(src.data, dst.data)
+    bad = READER.replace("noc.async_read(src, cb,", "noc.async_read(src, use<CircularBuffer::AddrSelector::READ_PTR>(cb),")
+
+    def setup(run, reader):
+        copy(run, reader=reader, n=3)
+
+    assert passes_then_fails(setup, READER, bad).check == "cb-protocol"

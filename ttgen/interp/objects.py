@@ -112,6 +112,28 @@ class DataflowBuffer(CircularBuffer):
         noc.async_write_barrier()
 
 
+class CircularBufferView(CppObject):
+    """`use<CircularBuffer::AddrSelector::READ_PTR>(cb)`: a CB whose read (or write) pointer a transfer uses,
+    whichever end of the transfer it is (noc_traits_t<CircularBufferView<AddrSel>>)."""
+
+    cpp_name = "CircularBufferView"
+
+    def __init__(self, cb: CircularBuffer, selector: str):
+        self.cb, self.selector = cb, selector
+
+
+_ADDR_SELECTORS = ("WRITE_PTR", "READ_PTR")
+API.constants("CircularBuffer::AddrSelector", {name: name for name in _ADDR_SELECTORS}, groups={DATAFLOW},
+              header=CB_OBJ_H)
+
+
+@API.function("use", groups={DATAFLOW}, header=CB_OBJ_H, template_args=(1, 1))
+def use(targs, cb):
+    if targs[0] not in _ADDR_SELECTORS or not isinstance(cb, CircularBuffer):
+        raise violation("noc-bounds", "use<CircularBuffer::AddrSelector::...>(cb) takes a selector and a CB")
+    return CircularBufferView(cb, targs[0])
+
+
 class UnicastEndpoint(CppObject):
     """`UnicastEndpoint{}`: a core's L1 named by the transfer's {noc_x, noc_y, addr} arguments."""
 
@@ -128,6 +150,10 @@ def _address(obj, args, local: bool, role: str, what: str) -> int:
         (offset,) = _fields(args, _CB_ARGS, what)
         pointer = df.get_read_ptr if role == "source" else df.get_write_ptr
         return pointer(obj.cb_id) + offset
+    if isinstance(obj, CircularBufferView) and local:
+        (offset,) = _fields(args, _CB_ARGS, what)
+        pointer = df.get_read_ptr if obj.selector == "READ_PTR" else df.get_write_ptr
+        return pointer(obj.cb.cb_id) + offset
     if isinstance(obj, UnicastEndpoint):
         x, y, addr = _fields(args, _ENDPOINT_ARGS, what)
         return addr if local else noc_xy_addr(x, y, addr)
