@@ -471,3 +471,15 @@ def test_interleaved_addr_gen_aligns_its_pages(dev):
     src, dst = copy_program(dev, n=13, reader=reader)
     dev.launch()
     assert np.array_equal(src.data, dst.data)
+
+
+def test_local_cb_interface_reads_the_fifo_registers(dev):
+    """In bytes on a data-movement core: the write pointer is get_write_ptr, and it moves by a page per push."""
+    reader = READ_ONE.replace("        cb_push_back(tt::CBIndex::c_0, 1);", """        cb_push_back(tt::CBIndex::c_0, 1);
+        const auto& fifo = get_local_cb_interface(tt::CBIndex::c_0);
+        ASSERT(fifo.fifo_page_size == 2048 && fifo.fifo_num_pages == 2 && fifo.fifo_size == 4096);
+        ASSERT(fifo.fifo_wr_ptr == fifo.fifo_limit - fifo.fifo_size + ((i + 1) % 2) * fifo.fifo_page_size);""")
+    copy_program(dev, n=5, reader=reader)
+    dev.launch()
+    copy_program(dev := type(dev)(), n=5, reader=reader.replace("((i + 1) % 2)", "(i % 2)"))
+    assert violation_of(dev).check == "kernel-assert"

@@ -542,6 +542,31 @@ def get_read_ptr(operand):
     return cb.page_address(cb.rd)
 
 
+class LocalCBInterface(CppObject):
+    """`get_local_cb_interface(cb)` (internal/circular_buffer_interface.h), read-only: the CB's fifo registers as
+    the firmware keeps them, in bytes on the data-movement cores and in 16-byte words on the TRISCs (cb_api.h's
+    get_tile_l1_byte_address shifts them left by 4). Writing them (kernels that move a CB by hand) is refused."""
+
+    cpp_name = "LocalCBInterface"
+    cpp_fields = frozenset({"fifo_size", "fifo_limit", "fifo_page_size", "fifo_num_pages", "fifo_rd_ptr",
+                            "fifo_wr_ptr"})
+
+    def __init__(self, cb, unit: int):
+        self._cb, self._unit = cb, unit
+
+    fifo_size = property(lambda self: self._cb.size // self._unit)
+    fifo_limit = property(lambda self: (self._cb.base + self._cb.size) // self._unit)
+    fifo_page_size = property(lambda self: self._cb.page_size // self._unit)
+    fifo_num_pages = property(lambda self: self._cb.num_pages)
+    fifo_rd_ptr = property(lambda self: self._cb.page_address(self._cb.rd) // self._unit)
+    fifo_wr_ptr = property(lambda self: self._cb.page_address(self._cb.wr) // self._unit)
+
+
+@API.function("get_local_cb_interface", groups=DEVICE, header="internal/circular_buffer_interface.h")
+def get_local_cb_interface(cb_id):
+    return LocalCBInterface(_cb(cb_id), 1 if ctx.kernel().spec.kind == DATAFLOW else 16)
+
+
 @API.function("get_tile_size", groups={DATAFLOW}, header=DF_H)
 def get_tile_size(operand):
     return _cb(operand).fmt.tile_bytes
