@@ -395,3 +395,49 @@ def test_dst_accum_mode_follows_the_compute_config(passes_then_fails, fp32, tile
     violation = passes_then_fails(
         lambda run, expected: run.kernel("compute", DST_MODE, args=[expected], fp32_dest_acc_en=fp32), tiles, 12 - tiles)
     assert "ASSERT failed" in str(violation)
+
+
+
+MASK = """
+#include "api/compute/mask.h"
+void kernel_main() {
+    uint32_t n = get_arg_val<uint32_t>(0);
+    binary_op_init_common(tt::CBIndex::c_0, tt::CBIndex::c_1, tt::CBIndex::c_16);
+    mask_tile_init();
+    for (uint32_t i = 0; i < n; ++i) {
+        cb_wait_front(tt::CBIndex::c_0, 1);
+        cb_wait_front(tt::CBIndex::c_1, 1);
+        tile_regs_acquire();
+        copy_tile_to_dst_init_short_with_dt(tt::CBIndex::c_1, tt::CBIndex::c_0);
+        copy_tile(tt::CBIndex::c_0, 0, 0);
+        copy_tile_to_dst_init_short_with_dt(tt::CBIndex::c_0, tt::CBIndex::c_1);
+        copy_tile(tt::CBIndex::c_1, 0, 1);
+        mask_tile(0, 7);
+        tile_regs_commit();
+        tile_regs_wait();
+        cb_reserve_back(tt::CBIndex::c_16, 1);
+        pack_tile(0, tt::CBIndex::c_16);
+        cb_push_back(tt::CBIndex::c_16, 1);
+        cb_pop_front(tt::CBIndex::c_0, 1);
+        cb_pop_front(tt::CBIndex::c_1, 1);
+        tile_regs_release();
+    }
+}
+"""
+
+
+def test_mask_tile_zeroes_where_the_next_dst_tile_is_zero(dev):
+    """The mask is DST[idst_data + 1] whatever the second argument says (mask.h, ckernel_sfpu_mask.h)."""
+    n = 2
+    rng = np.random.default_rng(4)
+    data = bf16(rng.uniform(-1, 1, (n, 32, 32)))
+    mask = (rng.uniform(size=(n, 32, 32)) < 0.5).astype(np.float32)
+    a, b = dev.buffer(data), dev.buffer(mask)
+    out = dev.buffer(np.zeros((n, 32, 32), np.float32))
+    for index in (0, 1, 16):
+        dev.cb(index, 2)
+    dev.kernel("dataflow", FEED, args=[a.address, b.address, n], compile_args=[2, 2048, 2, 2048])
+    dev.kernel("compute", MASK, args=[n])
+    dev.kernel("dataflow", DRAIN, args=[out.address, n], compile_args=[2, 2048], processor="RISCV_1")
+    dev.launch()
+    assert np.array_equal(result(out), np.where(mask == 0, 0, data))

@@ -393,6 +393,13 @@ def binary_dest_reuse_tiles(targs, in_cb_id, in_tile_index, dst_tile_index):
 TM_H = "api/compute/tile_move_copy.h"
 
 
+@API.function("copy_tile_to_dst_init_short_with_dt", groups=C, header=TM_H, args=(2, 3))
+def copy_tile_to_dst_init_short_with_dt(old_cbid, new_cbid, transpose=0):
+    """Reconfigure srcA's data format from old_cbid's to new_cbid's, then copy_tile_to_dst_init_short."""
+    reconfig_data_format_srca(old_cbid, new_cbid)
+    copy_tile_to_dst_init_short(new_cbid, transpose)
+
+
 @API.function("copy_tile_init", groups=C, header=TM_H)
 def copy_tile_init(cbid):
     copy_tile_to_dst_init_short(cbid)
@@ -890,6 +897,28 @@ def fill_tile(idst, param0):
     if st.sfpu != "fill":
         raise violation("init-missing", f"fill_tile without fill_tile_init (SFPU configured for {st.sfpu})")
     _write_dst(st, _math_slot(st, idst, "fill_tile"), np.full((32, 32), float(param0), np.float32))
+
+
+MASK_H = "api/compute/mask.h"
+
+
+@API.function("mask_tile_init", groups=C, header=MASK_H)
+def mask_tile_init():
+    st = _state()
+    _require_configured(st, "mask_tile_init")
+    st.sfpu = "mask"
+
+
+@API.function("mask_tile", groups=C, header=MASK_H, args=(2, 3))
+def mask_tile(idst_data, idst2_mask, data_format=None):
+    """Zero each element of DST[idst_data] whose mask is 0. The mask is read from DST[idst_data + 1] whatever
+    idst2_mask says: ckernel_sfpu_mask.h reads dst_reg[32], one tile further (mask.h documents the quirk)."""
+    st = _state()
+    if st.sfpu != "mask":
+        raise violation("init-missing", f"mask_tile without mask_tile_init (SFPU configured for {st.sfpu})")
+    data = _sfpu_source(st, idst_data, "mask_tile")
+    mask = _sfpu_source(st, int(idst_data) + 1, "mask_tile (its mask, DST[idst_data + 1])")
+    _write_dst(st, _math_slot(st, idst_data, "mask_tile"), np.where(mask == 0, np.float32(0), data))
 
 
 @API.function("copy_dest_values_init", groups=C, header="api/compute/copy_dest_values.h")
