@@ -37,14 +37,15 @@ def test_core_local_mem_fills_a_cb_page(dev):
     assert (words == np.arange(512)[None, :] + 1000 * np.arange(n)[:, None]).all()
 
 
-def test_core_local_mem_writes_outside_a_reserved_page_are_caught(dev):
-    early = FILLER.replace("        cb_reserve_back(tt::CBIndex::c_0, 1);\n", "").replace(
-        "        cb_push_back(tt::CBIndex::c_0, 1);\n", "        cb_reserve_back(tt::CBIndex::c_0, 1);\n"
-                                                   "        cb_push_back(tt::CBIndex::c_0, 1);\n")
+def test_core_local_mem_writes_into_a_pushed_page_are_caught(dev):
+    """A page pushed and not yet popped is the consumer's: writing it after cb_push_back races with the reader."""
+    late = FILLER.replace("        cb_push_back(tt::CBIndex::c_0, 1);\n",
+                          "        cb_push_back(tt::CBIndex::c_0, 1);\n        words[0] = 7;\n")
     dst = dev.buffer(np.zeros((1, 32, 32), np.float32))
     dev.cb(0, 2)
-    dev.kernel("dataflow", early, args=[0, 1])
+    dev.kernel("dataflow", late, args=[0, 1])
     dev.kernel("dataflow", WRITER, args=[dst.address, 1], compile_args=[2, 2048], processor="RISCV_1")
     with pytest.raises(Violation) as info:
         dev.launch()
-    assert info.value.check == "cb-protocol" and info.value.location.line == 9
+    assert info.value.check == "cb-protocol" and info.value.location.line == 15
+    assert "not yet popped" in info.value.message

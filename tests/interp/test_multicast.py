@@ -109,19 +109,23 @@ def test_random_schedules(dev, seed):
 
 
 def test_receiver_without_wait_pushes_data_that_has_not_arrived(dev):
-    build(dev, receiver=RECEIVER.replace("noc_semaphore_wait(receiver_sem, 1);", ""))
-    v = violation_of(dev)
-    # The receiver publishes its page before the multicast is even issued; the sender then writes into a
-    # window nobody reserved any more.
-    assert v.check in ("cb-protocol", "race"), str(v)
+    """The receiver publishes its page before the multicast lands: its writer forwards the CB's poison (NaN),
+    as hardware would forward stale bytes. Once popped, the page is free L1 the late multicast may fill."""
+    tile, out = build(dev, receiver=RECEIVER.replace("noc_semaphore_wait(receiver_sem, 1);", ""))
+    dev.launch()
+    assert not np.isnan(decode_tile(out.data[:2048], "bfloat16")).any()  # the sender's own copy is right
+    assert all(np.isnan(decode_tile(out.data[i * 2048:(i + 1) * 2048], "bfloat16")).all() for i in (1, 2, 3))
 
 
-def test_sender_without_wait_multicasts_into_unreserved_space(dev):
+def test_a_sender_that_does_not_wait_for_its_receivers_loses_its_signal(dev):
+    """Not waiting for the receivers to reserve, the sender multicasts into CB pages nobody holds (plain L1 to
+    the hardware, so no protocol violation) and signals them before they reset their semaphore: they wait
+    forever, which the run reports."""
     build(dev, sender=SENDER.replace("noc_semaphore_wait(sender_sem, num_receivers);", ""),
           receiver=RECEIVER.replace("cb_reserve_back(cb, 1);\n", "").replace(
               "noc_semaphore_wait(receiver_sem, 1);", "noc_semaphore_wait(receiver_sem, 1);\n    cb_reserve_back(cb, 1);"))
     v = violation_of(dev)
-    assert v.check == "cb-protocol" and "outside the 0 page(s) reserved" in v.message
+    assert v.check == "deadlock" and "noc_semaphore_wait" in str(v)
 
 
 def test_range_one_core_short(dev):

@@ -65,14 +65,15 @@ def test_cross_core_handshake_mutants(rendered, tmp_path, file, pattern, replace
 
 
 def test_sender_not_waiting_for_room_is_caught_by_some_schedule(rendered, tmp_path):
-    """A race the default schedule happens to survive: randomised interleavings expose it."""
+    """A race the default schedule happens to survive: randomised interleavings expose it. The sender then writes
+    into owner pages not reserved yet; the hardware allows that (a semaphore protocol may make it safe), so it is
+    a cb-protocol warning, which the unbroken program never gets."""
+    clean = testing.run(rendered("splitk_gemm", schedule=CROSS), schedule_seed=6)
+    assert clean.ok and clean.warnings == []
     folder = testing.copy_folder(rendered("splitk_gemm", schedule=CROSS), tmp_path / "splitk")
     testing.mutate(folder, "sender", r"noc_semaphore_wait\(ready, i \+ 1\);", None)
-    checks = set()
-    for seed in range(1, 9):
-        report = testing.run(folder, schedule_seed=seed)
-        checks.add(report.violation.check if report.violation else None)
-    assert "cb-protocol" in checks
+    warned = [w for seed in range(1, 9) for w in testing.run(folder, schedule_seed=seed).warnings]
+    assert warned and all(w.check == "cb-protocol" and "outside the 0 page(s) reserved" in w.message for w in warned)
 
 
 def test_reduction_program_dropping_a_slice_is_caught(rendered, tmp_path):

@@ -7,13 +7,15 @@ hardware silently relies on (see checks.py for the list).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .. import arch
 from . import context as ctx
 from .api import API, DATAFLOW, DEVICE
 from . import timing, trace
-from .checks import current_cpp_location, violation
+from .checks import Violation, cpp_frame_location, current_cpp_location, violation
 from .cruntime import CppObject, CppRuntimeError, Dynamic, enum_value, wrap_u32
 from .declared import NotModelled
 from .device import POISON, NocTransfer, l1_bank_core, noc_xy_addr, split_noc_addr
@@ -268,22 +270,38 @@ def _xy(core) -> tuple[int, int] | None:
     return None if core is None else (core.x, core.y)
 
 
+def _warn(check: str, message: str) -> None:
+    """A finding that does not fail the run, kept on the running program once per C++ line."""
+    location = cpp_frame_location(sys._getframe(1))
+    program = ctx.kernel().program
+    if all(w.location != location or w.check != check for w in program.warnings):
+        program.warnings.append(Violation(check, message, location))
+
+
 def _check_remote_landing(core, address: int, size: int, what: str) -> None:
-    """Bytes written into another core's CB must land in the window its producer reserved."""
+    """Bytes written into another core's CB must not clobber pages its consumer has yet to pop. Pages the
+    receiver has not reserved are plain L1 to the hardware, and only the kernels' semaphore protocol says whether
+    they are free for good: that is a warning (once per line), not a violation."""
     cb = core.cb_at(address, size)
-    if cb is not None and not cb.in_reserved(address, size):
-        raise violation("cb-protocol", f"{what} into CB {cb.name} of {core.label} at 0x{address:x} is outside the "
-                                       f"{cb.reserved} page(s) reserved there")
+    if cb is None:
+        return
+    conflict = cb.write_conflict(address, size, ctx.thread(), local=False)
+    if conflict is not None:
+        raise violation("cb-protocol", f"{what} into CB {cb.name} of {core.label} at 0x{address:x}: {conflict}")
+    if not cb.in_reserved(address, size):
+        _warn("cb-protocol", f"{what} into CB {cb.name} of {core.label} at 0x{address:x} lands outside the "
+                            f"{cb.reserved} page(s) reserved there: safe only if a semaphore says the receiver "
+                            "is done with them")
 
 
 def _check_landing_zone(address: int, size: int) -> None:
-    """A read into a CB must land inside the window this thread reserved."""
+    """A read into a CB may fill this thread's own pages or free ones, not pages another kernel holds."""
     core = ctx.core()
     core.check_l1(address, size, "NoC read destination")
     cb = core.cb_at(address, size)
-    if cb is not None and not (cb.producer is ctx.thread() and cb.in_reserved(address, size)):
-        raise violation("cb-protocol", f"NoC read into CB {cb.name} at 0x{address:x} is outside the "
-                                       f"{cb.reserved} page(s) reserved with cb_reserve_back")
+    conflict = cb.write_conflict(address, size, ctx.thread(), local=True) if cb is not None else None
+    if conflict is not None:
+        raise violation("cb-protocol", f"NoC read into CB {cb.name} at 0x{address:x}: {conflict}")
 
 
 def _check_source(src_l1: int, size: int, what: str) -> None:
@@ -463,7 +481,9 @@ def cb_reserve_back(cbid, ntiles):
         ctx.block(ctx.Wait(lambda: cb.free() >= n, lambda: f"cb_reserve_back({cb.name}, {n}): {cb.free()} of {n} "
                                                             f"pages free ({cb.describe()})"))
     timing.on_packer(_reserve_time, cb, n)  # in a compute kernel the packer fills CBs
-    cb.reserved = n
+    # "a polling operation that does not advance any CB pointer" (dataflow_api.h): reserve(4) then reserve(2)
+    # still leaves the 4 pages free for this producer
+    cb.reserved = max(cb.reserved, n) if cb.producer is ctx.thread() else n
     cb.producer = ctx.thread()
 
 
@@ -646,6 +666,7 @@ class L1Pointer(CppObject):
         self.address = address
         self.pointee = pointee
         self.width, self.dtype = _POINTEE[pointee]
+        self.origin = core.cb_at(address, 1)  # the CB it points into (pointer arithmetic stays inside it)
 
     def _range(self, index: int, write: bool) -> tuple[int, int]:
         address = self.address + index * self.width
@@ -655,17 +676,24 @@ class L1Pointer(CppObject):
             raise violation("race", f"L1 0x{address:x} accessed while the NoC transfer issued at "
                                     f"{pending.issued_at} into it has not completed (missing barrier)")
         cb = self.core.cb_at(address, self.width)
-        if cb is None and not arch.in_semaphores(address):
-            # Kernels own L1 only through CBs and semaphores (there are no L1 buffers): anything else is some
-            # other allocation's memory, or none.
-            raise violation("noc-bounds", f"pointer {'write' if write else 'read'} at 0x{address:x} lies in no CB "
-                                          "and no semaphore")
+        if cb is None and not arch.in_semaphores(address) and ctx.device().l1_buffer_at(address, self.width) is None:
+            # Kernels own L1 through CBs, semaphores and L1 buffers: anything else is no allocation's memory.
+            raise violation("noc-bounds", f"pointer {'write' if write else 'read'} at 0x{address:x} lies in no CB, "
+                                          "no L1 buffer and no semaphore")
+        if self.origin is not None and cb is not self.origin:
+            into = f"CB {cb.name}" if cb is not None else "memory outside it"
+            raise violation("cb-protocol", f"pointer {'write' if write else 'read'} at 0x{address:x} runs past the "
+                                           f"end of CB {self.origin.name} it points into (into {into})")
         me = ctx.thread()
-        if cb is not None and not ((cb.producer is me and cb.in_reserved(address, self.width))
-                                   or (not write and cb.consumer is me and cb.in_waited(address, self.width))):
-            side = "reserved" if write else "reserved or waited for"
-            raise violation("cb-protocol", f"pointer {'write' if write else 'read'} at 0x{address:x} in CB {cb.name} "
-                                           f"outside the pages this kernel {side}")
+        if cb is not None and write:
+            conflict = cb.write_conflict(address, self.width, me, local=True)
+            if conflict is not None:
+                raise violation("cb-protocol", f"pointer write at 0x{address:x} in CB {cb.name}: {conflict}")
+        elif cb is not None and not ((cb.producer is me and cb.in_reserved(address, self.width))
+                                     or (cb.consumer is me and cb.in_waited(address, self.width))):
+            # get_read_ptr "is only valid between calls to cb_wait_front and cb_pop_front" (dataflow_api.h)
+            raise violation("cb-protocol", f"pointer read at 0x{address:x} in CB {cb.name} outside the pages this "
+                                           "kernel reserved or waited for")
         if write and self.core.pending_out_of(address, address + self.width):
             raise violation("race", f"L1 0x{address:x} overwritten while a NoC write is still sending it")
         return address, address + self.width
@@ -691,7 +719,9 @@ class L1Pointer(CppObject):
         return self.cpp_getitem(0)
 
     def __add__(self, n):
-        return L1Pointer(self.core, self.address + int(n) * self.width, self.pointee)
+        moved = L1Pointer(self.core, self.address + int(n) * self.width, self.pointee)
+        moved.origin = self.origin  # still a pointer into the same CB
+        return moved
 
 
 @API.function("reinterpret_cast", groups={DATAFLOW}, header="(C++)")

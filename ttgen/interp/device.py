@@ -200,6 +200,28 @@ class CircularBuffer:
         window = self._window_pages(start, count)
         return all(p in window for p in range(first, last + 1))
 
+    def write_conflict(self, address: int, size: int, writer, local: bool) -> str | None:
+        """Why writing [address, address + size) of this CB by `writer` would clobber data in use, or None.
+
+        The hardware checks nothing (cb_reserve_back / cb_push_back only move counters and pointers), so the rule
+        is the data's: pages pushed and not yet popped are the consumer's, which alone may rewrite the ones it
+        waited for (dataflow_api.h: a consumer may "access the tiles (or their sub-tiles)" it waited for), and on
+        the CB's own core another thread's reserved window is that producer's. The writer's own window, and free
+        pages used as scratch, may be written; so may a receiver's reserved window from another core (the
+        sender cannot see it, and semaphores order such writes)."""
+        first = (address - self.base) // self.page_size
+        last = (address + size - 1 - self.base) // self.page_size
+        unconsumed = self._window_pages(self.rd, self.filled)
+        own_waited = self._window_pages(self.rd, self.waited) if self.consumer is writer else set()
+        others_reserved = self._window_pages(self.wr, self.reserved) if local and self.producer is not writer \
+            else set()
+        for page in range(first, last + 1):
+            if page in unconsumed and page not in own_waited:
+                return f"page {page} holds data pushed with cb_push_back and not yet popped"
+            if page in others_reserved:
+                return f"page {page} is in the window another kernel reserved with cb_reserve_back"
+        return None
+
     def in_reserved(self, address: int, size: int) -> bool:
         return self.in_window(address, size, self.wr, self.reserved)
 

@@ -100,6 +100,7 @@ def run_example(folder: str | Path, seed: int = 0, schedule_seed: int | None = N
         report.steps, report.programs = run.steps, run.programs_run
         report.dram_read_bytes, report.dram_written_bytes = run.device.dram.traffic()
         report.cycles, report.timeline = run.device.clock, [p for p in run.programs if p.launched]
+        report.warnings = [w for p in run.programs for w in p.warnings]
     if report.violation is None and report.exit_status != 0:
         report.violation = Violation("host-exit", f"the host program returned {report.exit_status}",
                                      Location(str(host)))

@@ -41,6 +41,7 @@ class RunReport:
     dram_written_bytes: int = 0
     cycles: float = 0.0  # modelled device time of all programs, in cycles (timing.py)
     timeline: list = field(default_factory=list, repr=False)  # the programs run, with their threads' clocks
+    warnings: list = field(default_factory=list)  # Violations that do not fail the run (cb-not-drained)
 
     def summary(self) -> str:
         if self.violation is not None:
@@ -115,6 +116,7 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
         report.steps, report.programs = run.steps, run.programs_run
         report.dram_read_bytes, report.dram_written_bytes = run.device.dram.traffic()
         report.cycles, report.timeline = run.device.clock, [p for p in run.programs if p.launched]
+        report.warnings = [w for p in run.programs for w in p.warnings]
     missing = [name for name in meta["outputs"] if name not in run.outputs]
     if missing:
         report.violation = Violation("host-api", f"the host program never wrote output {missing[0]!r} "
@@ -155,10 +157,10 @@ def collect_programs(folder: str | Path) -> list:
 
 
 def describe(report: RunReport) -> list[str]:
-    """Human-readable lines for a report: the violation, or each output's comparison."""
+    """Human-readable lines for a report: warnings, then the violation or each output's comparison."""
+    lines = [f"warning: {w}" for w in report.warnings]
     if report.violation is not None:
-        return str(report.violation).split("\n")
-    lines = []
+        return lines + str(report.violation).split("\n")
     for c in report.comparisons:
         if c.ok:
             lines.append(f"{c.name}: matches the reference (max |error| {c.max_error:.3g}, "
