@@ -965,3 +965,9 @@ def test_std_swap_exchanges_two_lvalues():
     src = ("int f() {\n  uint32_t a = 1;\n  uint32_t b[2] = {5, 7};\n  std::swap(a, b[1]);\n"
            "  return a * 100 + b[0] * 10 + b[1];\n}")
     assert run(src, api=cpp.API) == 7 * 100 + 5 * 10 + 1
+
+
+def test_tuples_make_and_get():
+    src = ("int f() {\n  auto t = std::make_tuple(3, 4);\n  auto u = std::tuple{5, 6};\n"
+           "  return std::get<0>(t) * 1000 + std::get<1>(t) * 100 + std::get<1>(u);\n}")
+    assert run(src, api=cpp.API) == 3000 + 400 + 6

@@ -1210,6 +1210,10 @@ class Compiler:
             size = core.child_by_field_name("size")
             dims.insert(0, self._expr(size) if size is not None else ast.Constant(None))
             core = core.child_by_field_name("declarator")
+        if value_node is not None and value_node.type == "identifier" and self.standalone and \
+                _MACRO_NAME.fullmatch(value_node.text.decode()):  # `= DEST_CHIP_IDS;`: a brace list the host defines
+            var = self.fn.declare(self._declarator_name(core), None)
+            return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._expr(value_node)), node)]
         if value_node is not None and value_node.type != "initializer_list":
             raise self.unsupported(node, "array initialised from other than a brace list")
         items = self._list_literal(value_node) if value_node is not None else ast.Constant(None)

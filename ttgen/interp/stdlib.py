@@ -122,3 +122,21 @@ _math("round", lambda x: float(np.copysign(np.floor(abs(float(x)) + 0.5), float(
 _math("isnan", lambda x: bool(np.isnan(float(x))))
 _math("isinf", lambda x: bool(np.isinf(float(x))))
 _math("erf", lambda x: math.erf(float(x)))
+
+
+# ----- <tuple> / <utility>: a tuple is a Python tuple ------------------------------------------------------------
+
+@API.function("std::make_tuple", groups=ALL, header="<tuple>", args=(0, 16))
+def make_tuple(*items):
+    return tuple(items)
+
+
+API.type("std::tuple", lambda targs=(), *items: tuple(items), groups=ALL, header="<tuple>", template_args=(0, 16),
+         args=(0, 16))
+
+
+@API.function("std::get", groups=ALL, header="<tuple>", template_args=(1, 1))
+def std_get(targs, value):
+    if not isinstance(value, tuple) or not isinstance(targs[0], int) or not 0 <= targs[0] < len(value):
+        raise CppRuntimeError(f"std::get<{targs[0]}> of a {type(value).__name__} with no such element")
+    return value[targs[0]]
