@@ -121,3 +121,24 @@ def test_a_statement_macro_its_host_would_define_is_taken_as_empty_when_alone(tm
     assert outcome.status == "accepted" and outcome.unmodelled == ("SFPU_OP_INIT",)
     (plain,) = coverage.measure(coverage.wheel_kernels(wheel)).outcomes  # without the headers: a syntax error
     assert plain.status == "refused" and "syntax error" in plain.reason
+
+
+def test_a_helper_macro_that_needs_the_hosts_defines_is_left_out_when_alone(tmp_path):
+    from ttgen.interp.declared import HeaderTree
+
+    helper = "#pragma once\n#define ACTIVATIONS(op) ACTIVATIONS_##op()\n#define DOUBLE(x) (2 * (x))\n"
+    source = ('#include "ttnn/cpp/ttnn/kernel_lib/act.hpp"\n#include "api/dataflow/dataflow_api.h"\n'
+              "void kernel_main() {\n#if ACTIVATIONS(LHS)\n    cb_push_back(0, 1);\n#endif\n"
+              "    cb_reserve_back(0, DOUBLE(1));\n}\n")
+    wheel = tmp_path / "ttnn-0.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("ttnn/ttnn/cpp/ttnn/kernel_lib/act.hpp", helper)
+        archive.writestr("ttnn/tt_metal/hw/inc/api/dataflow/dataflow_api.h", "#pragma once\n")
+        archive.writestr("ttnn/ttnn/cpp/ops/a/device/kernels/k.cpp", source)
+        archive.writestr("ttnn/ttnn/cpp/ops/b/device/kernels/k.cpp", source.replace("#if ACTIVATIONS(LHS)\n    cb_push_back(0, 1);\n#endif\n", ""))
+    outcomes = {o.path.split("/")[4]: o for o in
+                coverage.measure(coverage.wheel_kernels(wheel), HeaderTree.from_wheel(wheel)).outcomes}
+    # b: DOUBLE expands as after the #include (fully modelled); a: ACTIVATIONS_LHS comes from the host's defines,
+    # so alone the file goes on without the helper's macros (DOUBLE then stays a declared, unmodelled name)
+    assert outcomes["b"].fully_modelled
+    assert outcomes["a"].status == "accepted" and outcomes["a"].unmodelled == ("DOUBLE",)

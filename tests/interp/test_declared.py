@@ -29,6 +29,7 @@ struct Scaler {
 template <uint32_t N>
 void prepare_scaler(uint32_t cb_id, float value);
 inline uint32_t tiles_of(uint32_t bytes) { return bytes / 2048; }
+constexpr uint32_t kStride = BLOCK_ROWS * 3;  // an expression: no one literal value to take
 }  // namespace kernel_lib
 using namespace kernel_lib;
 """
@@ -78,9 +79,12 @@ def test_declared_names_compile_and_raise_not_modelled_when_run(headers):
 def test_lookup_follows_the_headers_usings_transitive_includes_and_using_declarations(headers):
     source = kernel("    return tiles_of(4096) + ROW_BYTES + TILE_ROWS;")
     compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
-    # ROW_BYTES is an expression and TILE_ROWS has two definitions: neither has one value to take; tiles_of runs
-    # from the helper's source although the same header has a class template this front end refuses
-    assert set(compiled.unmodelled) == {"ROW_BYTES", "TILE_ROWS"}
+    # the helper's macros are expanded as the preprocessor would after the #include (ROW_BYTES is an expression,
+    # TILE_ROWS the #else branch of WIDE_TILES), and tiles_of runs from the helper's source although the same
+    # header has a class template this front end refuses
+    assert compiled.unmodelled == {} and compiled.functions["probe"]() == 2 + 4 * 64 + 32
+    wide = compile_source(source, "dataflow", path="k.cpp", headers=headers, defines={"WIDE_TILES": "1"})
+    assert wide.functions["probe"]() == 2 + 4 * 64 + 64
 
 
 def test_constants_the_headers_define_as_literals_take_their_value(headers):
@@ -90,10 +94,10 @@ def test_constants_the_headers_define_as_literals_take_their_value(headers):
 
 
 def test_an_unmodelled_file_constant_fails_at_first_use_not_at_compile_time(headers):
-    source = '#include "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"\nconstexpr uint32_t rows = ROW_BYTES * 2;\n' \
-             "uint32_t probe() {\n    return rows;\n}\n"
+    source = '#include "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"\n' \
+             "constexpr uint32_t rows = kernel_lib::kStride * 2;\nuint32_t probe() {\n    return rows;\n}\n"
     compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
-    with pytest.raises(NotModelled, match="ROW_BYTES"):
+    with pytest.raises(NotModelled, match="kStride"):
         compiled.functions["probe"]()
 
 

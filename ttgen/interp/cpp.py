@@ -28,7 +28,7 @@ from ..errors import Location, TtgenError
 from . import cruntime
 from .api import API, CONSTANT, FUNCTION, TYPE, Api, ApiEntry
 from .declared import HeaderTree, NotModelled, Unmodelled, Visible
-from .preprocess import PreprocessError, expand_attribute_macros, needs_preprocessing, preprocess
+from .preprocess import PreprocessError, expand_attribute_macros, macros_of, needs_preprocessing, preprocess
 from .scheduler import Scheduler
 
 _LANGUAGE = Language(tree_sitter_cpp.language())
@@ -72,6 +72,7 @@ _SCALAR_TYPES = set(cruntime.INTEGRAL_STORE) | {"char", "void"}
 # CreateKernel's `defines` (ELTWISE_OP, REDUCE_DIM, BCAST_OP).
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _MACRO_WORD = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
+_WORD = re.compile(r"\b[A-Za-z_]\w*\b")
 HOST_DEFINES = "the host's CreateKernel defines (this file was compiled without its host)"
 
 
@@ -308,11 +309,24 @@ class Compiler:
     def compile(self) -> CompiledFile:
         source = self.source
         defines = {**_header_macros(source, self.kind), **self.defines}
+        own = defines
+        if self.headers is not None:
+            defines = {**self._helper_macros(source, defines), **defines}
         if needs_preprocessing(source, defines):
             try:
                 source = preprocess(source, self.path, defines)
             except PreprocessError as exc:
-                raise CompileError(f"preprocessor: {str(exc).strip()}", Location(self.path, exc.line or None)) from None
+                if not (self.standalone and defines != own):
+                    raise CompileError(f"preprocessor: {str(exc).strip()}", Location(self.path, exc.line or None)) \
+                        from None
+                # alone, a helper's macros may need the host's defines to evaluate: go on without them
+                defines, source = own, self.source
+                if needs_preprocessing(source, own):
+                    try:
+                        source = preprocess(source, self.path, own)
+                    except PreprocessError as again:
+                        raise CompileError(f"preprocessor: {str(again).strip()}",
+                                           Location(self.path, again.line or None)) from None
         if self.headers is not None:
             self.visible = self.headers.visible(source, self.path)
         tree = Parser(_LANGUAGE).parse(expand_attribute_macros(source).encode())
@@ -337,6 +351,32 @@ class Compiler:
         return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"),
                             {name: entry.header for name, entry in self.unmodelled.items()}, plain,
                             self.unmodelled_uses)
+
+    def _helper_macros(self, source: str, defines: Mapping[str, str]) -> dict[str, str]:
+        """The macros of the kernel helper headers this file includes (ttnn's, outside `tt_metal/`) that it uses,
+        as the preprocessor would have them after the #include: each header preprocessed with the file's defines
+        (cached on the tree). Includes are otherwise not expanded, and the API headers' macros stay the
+        interpreter's models."""
+        visible = self.headers.visible(source, self.path)
+        frozen = tuple(sorted(defines.items()))
+        table: dict[str, tuple[str, str]] = {}
+        for header in visible.headers:
+            if header.startswith("tt_metal/"):
+                continue
+            key = ("macros", header, frozen)
+            if key not in self.headers.compiled:
+                self.headers.compiled[key] = macros_of(self.headers.source(header) or "", header, defines)
+            for spelled, body in self.headers.compiled[key].items():
+                table.setdefault(spelled.split("(")[0], (spelled, body))
+        chosen: dict[str, tuple[str, str]] = {}
+        todo = [w for w in set(_WORD.findall(source)) if w in table]
+        while todo:
+            name = todo.pop()
+            if name in chosen or name in defines or self.api.lookup(name, self.kind) is not None:
+                continue
+            chosen[name] = table[name]
+            todo.extend(w for w in _WORD.findall(table[name][1]) if w in table)
+        return dict(chosen.values())
 
     def _without_host_macros(self, source: str, root: Node, bad: Node, defines: Mapping[str, str]):
         """A file compiled without its host may not parse for want of a macro the host defines as a statement or a

@@ -120,3 +120,28 @@ _ATTRIBUTE_RE = re.compile(r"\b(" + "|".join(_ATTRIBUTE_MACROS) + r")\b")
 
 def expand_attribute_macros(source: str) -> str:
     return _ATTRIBUTE_RE.sub(lambda m: _ATTRIBUTE_MACROS[m.group(1)].ljust(len(m.group(1))), source)
+
+
+def macros_of(source: str, path: str, defines: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The macros a header leaves defined once preprocessed with `defines`, as `preprocess` takes defines:
+    `{"NAME": "body", "F(a, b)": "body", "V(...)": "body"}` (its `#if` branches decided as the including build's
+    would decide them)."""
+    pp = _Preprocessor()
+    for name, value in (defines or {}).items():
+        pp.define(f"{name} {value}")
+    try:
+        pp.parse(_respell_conditions(source), path)
+        pp.write(io.StringIO())
+    except Exception:  # noqa: BLE001 - a header pcpp cannot take contributes no macros
+        return {}
+    out: dict[str, str] = {}
+    for name, macro in pp.macros.items():
+        if name in (defines or {}) or name.startswith("__"):
+            continue
+        body = "".join(token.value for token in macro.value).strip()
+        if macro.arglist is None:
+            out[name] = body
+        else:
+            args = ["..." if macro.variadic and a == "__VA_ARGS__" else a for a in macro.arglist]
+            out[f"{name}({', '.join(args)})"] = body
+    return out
