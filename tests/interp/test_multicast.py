@@ -164,3 +164,32 @@ def test_semaphore_inc_of_a_non_semaphore(dev):
     build(dev, receiver=RECEIVER.replace("get_noc_addr(sender_x, sender_y, get_semaphore(0))",
                                          "get_noc_addr(sender_x, sender_y, get_write_ptr(cb))"))
     assert violation_of(dev).check == "semaphore"
+
+
+@pytest.mark.parametrize("dst, args", [
+    ("MulticastEndpoint{}", "{.noc_x_start = mcast_x0, .noc_y_start = mcast_y0, .noc_x_end = mcast_x1, "
+                            ".noc_y_end = mcast_y1, .addr = l1}"),
+    ("CircularBuffer(cb)", "{.noc_x_start = mcast_x0, .noc_y_start = mcast_y0, .noc_x_end = mcast_x1, "
+                           ".noc_y_end = mcast_y1, .offset_bytes = 0}"),
+])
+def test_object_api_multicast(dev, passes_then_fails, dst, args):
+    """Noc::async_write_multicast to a MulticastEndpoint or a CB: the same delivery and checks as the free call."""
+    sender = SENDER.replace(
+        "    uint64_t data_mcast = get_noc_multicast_addr(mcast_x0, mcast_y0, mcast_x1, mcast_y1, l1);\n"
+        "    noc_async_write_multicast(l1, data_mcast, get_tile_size(cb), num_receivers);\n",
+        f"    Noc noc;\n    noc.async_write_multicast(CircularBuffer(cb), {dst}, get_tile_size(cb), num_receivers,\n"
+        f"                              {{.offset_bytes = 0}}, {args});\n")
+    assert "async_write_multicast" in sender
+    from ttgen.numerics.formats import round_to
+
+    tile, out = build(dev, sender=sender)
+    dev.launch()
+    for i in range(4):
+        assert np.array_equal(decode_tile(out.data[i * 2048:(i + 1) * 2048], "bfloat16"), round_to(tile, "bfloat16"))
+    # the range one core short: the last receiver never gets the tile
+    short = sender.replace(".noc_x_end = mcast_x1,", ".noc_x_end = mcast_x1 - 1,")
+
+    def setup(run, source):
+        build(run, sender=source)
+
+    assert passes_then_fails(setup, sender, short).check in ("deadlock", "race", "noc-bounds")

@@ -26,6 +26,7 @@ ENDPOINTS_H = "api/dataflow/endpoints.h"
 _TENSOR_ARGS = ("page_id", "offset_bytes")  # api/tensor/noc_traits.h
 _CB_ARGS = ("offset_bytes",)  # api/dataflow/circular_buffer.h
 _ENDPOINT_ARGS = ("noc_x", "noc_y", "addr")  # api/dataflow/endpoints.h
+_MCAST_ARGS = ("noc_x_start", "noc_y_start", "noc_x_end", "noc_y_end")  # dst_args_mcast_type
 
 
 def _fields(args: Any, names: tuple[str, ...], what: str) -> list[int]:
@@ -134,6 +135,16 @@ def use(targs, cb):
     return CircularBufferView(cb, targs[0])
 
 
+class MulticastEndpoint(CppObject):
+    """`MulticastEndpoint{}`: a rectangle of cores, named by the multicast's destination arguments."""
+
+    cpp_name = "MulticastEndpoint"
+    cpp_methods = frozenset({"get_noc_multicast_addr"})
+
+    def get_noc_multicast_addr(self, noc_x_start, noc_y_start, noc_x_end, noc_y_end, addr, noc=0) -> int:
+        return df.get_noc_multicast_addr(noc_x_start, noc_y_start, noc_x_end, noc_y_end, addr, noc)
+
+
 class UnicastEndpoint(CppObject):
     """`UnicastEndpoint{}`: a core's L1 named by the transfer's {noc_x, noc_y, addr} arguments."""
 
@@ -160,6 +171,21 @@ def _address(obj, args, local: bool, role: str, what: str) -> int:
     return _bad_endpoint(obj, role, local, what)
 
 
+def _multicast_address(obj, args, noc: int, what: str) -> int:
+    """Where a multicast lands (noc_traits_t<T>::dst_addr_mcast): a rectangle of cores and the address in each,
+    `{.noc_x_start, .noc_y_start, .noc_x_end, .noc_y_end, .addr}` for a MulticastEndpoint, `.offset_bytes` past
+    the write pointer for a CB (the same address on every core)."""
+    if isinstance(obj, MulticastEndpoint):
+        x0, y0, x1, y1, addr = _fields(args, _MCAST_ARGS + ("addr",), what)
+        return df.get_noc_multicast_addr(x0, y0, x1, y1, addr, noc)
+    if isinstance(obj, CircularBuffer):
+        x0, y0, x1, y1, offset = _fields(args, _MCAST_ARGS + ("offset_bytes",), what)
+        return df.get_noc_multicast_addr(x0, y0, x1, y1, df.get_write_ptr(obj.cb_id) + offset, noc)
+    name = getattr(obj, "cpp_name", type(obj).__name__)
+    raise violation("noc-bounds", f"{what}: a {name} cannot be a multicast destination (a MulticastEndpoint or a "
+                                  "CB can)")
+
+
 def _bad_endpoint(obj, role: str, local: bool, what: str) -> int:
     name = getattr(obj, "cpp_name", type(obj).__name__)
     where = "in this core's L1" if local else "reached over the NoC"
@@ -172,7 +198,8 @@ class Noc(CppObject):
 
     cpp_name = "Noc"
     cpp_methods = frozenset({"get_noc_id", "async_read", "async_write", "async_read_barrier", "async_write_barrier",
-                             "async_writes_flushed", "async_full_barrier", "async_atomic_barrier"})
+                             "async_writes_flushed", "async_full_barrier", "async_atomic_barrier",
+                             "async_write_multicast"})
 
     def __init__(self, noc_id: int | None = None):
         self.noc_id = 0 if noc_id is None else wrap_u32(noc_id)
@@ -189,6 +216,13 @@ class Noc(CppObject):
         what = "Noc::async_write"
         df.noc_async_write((), _address(src, src_args, True, "source", what),
                            _address(dst, dst_args, False, "destination", what), size_bytes)
+
+    def async_write_multicast(self, src, dst, size_bytes, num_dsts, src_args=None, dst_args=None,
+                              linked=False) -> None:
+        what = "Noc::async_write_multicast"
+        df.noc_async_write_multicast((), _address(src, src_args, True, "source", what),
+                                     _multicast_address(dst, dst_args, self.noc_id, what), size_bytes, num_dsts,
+                                     linked)
 
     def async_read_barrier(self, noc_opts=None) -> None:
         df.noc_async_read_barrier()
@@ -209,6 +243,7 @@ class Noc(CppObject):
 API.type("Noc", Noc, groups={DATAFLOW}, header=NOC_H, args=(0, 1))
 API.type("CircularBuffer", CircularBuffer, groups=DEVICE, header=CB_OBJ_H, args=(1, 1))
 API.type("UnicastEndpoint", UnicastEndpoint, groups={DATAFLOW}, header=ENDPOINTS_H, args=(0, 0))
+API.type("MulticastEndpoint", MulticastEndpoint, groups={DATAFLOW}, header=ENDPOINTS_H, args=(0, 0))
 API.type("DataflowBuffer", DataflowBuffer, groups=DEVICE, header="api/dataflow/dataflow_buffer.h", args=(1, 1))
 
 
