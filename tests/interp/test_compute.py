@@ -441,3 +441,59 @@ def test_mask_tile_zeroes_where_the_next_dst_tile_is_zero(dev):
     dev.kernel("dataflow", DRAIN, args=[out.address, n], compile_args=[2, 2048], processor="RISCV_1")
     dev.launch()
     assert np.array_equal(result(out), np.where(mask == 0, 0, data))
+
+
+UNTILIZE = """
+#include "api/compute/pack_untilize.h"
+void kernel_main() {
+    uint32_t n = get_arg_val<uint32_t>(0);
+    binary_op_init_common(tt::CBIndex::c_0, tt::CBIndex::c_0, tt::CBIndex::c_16);
+    copy_tile_init(tt::CBIndex::c_0);
+    pack_untilize_dest_init<2>(tt::CBIndex::c_16);
+    cb_wait_front(tt::CBIndex::c_0, 2);
+    cb_reserve_back(tt::CBIndex::c_16, 2);
+    tile_regs_acquire();
+    copy_tile(tt::CBIndex::c_0, 0, 0);
+    copy_tile(tt::CBIndex::c_0, 1, 1);
+    tile_regs_commit();
+    tile_regs_wait();
+    pack_untilize_dest<2>(tt::CBIndex::c_16);
+    tile_regs_release();
+    cb_push_back(tt::CBIndex::c_16, 2);
+    cb_pop_front(tt::CBIndex::c_0, 2);
+    pack_untilize_uninit(tt::CBIndex::c_16);
+}
+"""
+
+
+def test_pack_untilize_writes_a_stripe_of_rows(dev):
+    """Two tiles side by side come out as 32 rows of 64 values (the stripe of two pages), not as two tiles."""
+    n = 2
+    data = bf16(np.random.default_rng(5).uniform(-1, 1, (n, 32, 32)))
+    a = dev.buffer(data)
+    out = dev.buffer(np.zeros((n, 32, 32), np.float32))
+    dev.cb(0, 2)
+    dev.cb(16, 2)
+    dev.kernel("dataflow", READ_A, args=[a.address, n], compile_args=[2, 2048])
+    dev.kernel("compute", UNTILIZE, args=[n])
+    dev.kernel("dataflow", DRAIN, args=[out.address, n], compile_args=[2, 2048], processor="RISCV_1")
+    dev.launch()
+    rows = out.data.view(ml_dtypes.bfloat16).astype(np.float32).reshape(32, 64)
+    assert np.array_equal(rows, np.concatenate([data[0], data[1]], axis=1))
+    dev2 = type(dev)()
+    a2 = dev2.buffer(data)
+    out2 = dev2.buffer(np.zeros((n, 32, 32), np.float32))
+    dev2.cb(0, 2)
+    dev2.cb(16, 2)
+    dev2.kernel("dataflow", READ_A, args=[a2.address, n], compile_args=[2, 2048])
+    dev2.kernel("compute", UNTILIZE.replace("pack_untilize_dest<2>(", "pack_untilize_dest<1>("), args=[n])
+    dev2.kernel("dataflow", DRAIN, args=[out2.address, n], compile_args=[2, 2048], processor="RISCV_1")
+    assert violation_of(dev2).check == "init-mismatch"
+
+
+READ_A = FEED.replace("""        cb_reserve_back(tt::CBIndex::c_1, 1);
+""", "").replace("""        noc_async_read_page(i, b, get_write_ptr(tt::CBIndex::c_1));
+""", "").replace("""        cb_push_back(tt::CBIndex::c_1, 1);
+""", "").replace("""    constexpr auto b_args = TensorAccessorArgs<a_args.next_compile_time_args_offset()>();
+    const auto b = TensorAccessor(b_args, b_addr);
+""", "").replace("uint32_t n = get_arg_val<uint32_t>(2);", "uint32_t n = get_arg_val<uint32_t>(1);")

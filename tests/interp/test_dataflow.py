@@ -529,3 +529,15 @@ def test_local_cb_interface_reads_the_fifo_registers(dev):
     dev.launch()
     copy_program(dev := type(dev)(), n=5, reader=reader.replace("((i + 1) % 2)", "(i % 2)"))
     assert violation_of(dev).check == "kernel-assert"
+
+
+def test_safe_get_noc_addr_takes_virtual_coordinates(dev):
+    src = """
+void kernel_main() {
+    ASSERT(safe_get_noc_addr(18, 18, 0x20000) == get_noc_addr(18, 18, 0x20000));
+    uint64_t physical = safe_get_noc_addr(1, 1, 0x20000);
+}
+"""
+    dev.kernel("dataflow", src)
+    v = violation_of(dev)
+    assert v.check == "unmodelled" and v.location.line == 4

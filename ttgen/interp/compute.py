@@ -19,7 +19,7 @@ import ml_dtypes
 import numpy as np
 
 from .. import arch
-from ..numerics.formats import DataFormat, decode_tile, encode_tile
+from ..numerics.formats import DataFormat, decode_tile, encode_rows, encode_tile
 from . import context as ctx
 from . import timing
 from .api import API, COMPUTE, DEVICE
@@ -61,6 +61,7 @@ class ComputeState:
     pack_format: str | None = None  # format the packer is configured for
     math: tuple | None = None  # what the last *_init configured the math engine for
     sfpu: str | None = None  # which SFPU op the last <op>_tile_init configured
+    untilize: tuple | None = None  # (block_ct_dim, full_ct_dim) pack_untilize_dest_init configured
     pack_sfpu: str | None = None  # which op the last <op>_packthread_tile_init configured (on the pack thread)
     pack_mask: str | None = None  # reduce_init's packer edge mask ("row", "col", "scalar") until reduce_uninit
     copy_transpose: tuple = (False, False)  # copy_tile_to_dst_init_short's (transpose, within 16x16 faces) flags
@@ -542,6 +543,65 @@ def pack_tile(targs, ifrom_dst, icb, output_tile_index=0):
     ctx.core().l1[address:address + cb.page_size] = np.frombuffer(encode_tile(tile, cb.fmt), dtype=np.uint8)
     if not out_of_order:
         cb.packed += 1
+
+
+PU_H = "api/compute/pack_untilize.h"
+
+
+def _untilize_dims(targs) -> tuple[int, int]:
+    """(block_ct_dim, full_ct_dim) of pack_untilize's template arguments (defaults 8 and block_ct_dim)."""
+    block = int(targs[0]) if targs else 8
+    return block, int(targs[1]) if len(targs) > 1 else block
+
+
+@API.function("pack_untilize_dest_init", groups=C, header=PU_H, template_args=(0, 6), args=(1, 2))
+def pack_untilize_dest_init(targs, ocb, call_line=0):
+    st = _state()
+    _require_configured(st, "pack_untilize_dest_init")
+    if (len(targs) > 2 and bool(targs[2])) or (len(targs) > 4 and bool(targs[4])):
+        raise violation("unmodelled", "pack_untilize_dest_init: narrow_row and dense packing are not modelled")
+    st.untilize = _untilize_dims(targs)
+
+
+@API.function("pack_untilize_uninit", groups=C, header=PU_H)
+def pack_untilize_uninit(ocb):
+    _state().untilize = None
+
+
+@API.function("pack_untilize_dest", groups=C, header=PU_H, template_args=(0, 8), args=(1, 4))
+def pack_untilize_dest(targs, ocb, block_rt_dim=1, block_c_index=0, tile_dst_offset=0):
+    """Pack block_rt_dim x block_ct_dim DST tiles (row of tiles by row) into the reserved pages of `ocb` in row-major
+    order: each tile row of the block is one stripe of full_ct_dim pages, 32 rows of full_ct_dim * 32 values, and
+    the block sits at column block_c_index * block_ct_dim of it (pack_untilize.h)."""
+    st = _state()
+    call = "pack_untilize_dest"
+    block, full = _untilize_dims(targs)
+    if st.untilize is None:
+        raise violation("init-missing", f"{call} without pack_untilize_dest_init")
+    if st.untilize != (block, full):
+        raise violation("init-mismatch", f"{call}<{block}, {full}> after pack_untilize_dest_init<{st.untilize[0]}, "
+                                         f"{st.untilize[1]}>")
+    cb = ctx.core().cb(ocb)
+    if st.pack_format != cb.fmt.name:
+        raise violation("init-mismatch", f"{call} to CB {cb.name} ({cb.fmt.name}) but the packer is configured "
+                                         f"for {st.pack_format}")
+    rows, ct_offset = int(block_rt_dim), int(targs[5]) if len(targs) > 5 else 0
+    if cb.producer is not ctx.thread() or cb.reserved < rows * full:
+        raise violation("cb-protocol", f"{call} writes {rows * full} page(s) of CB {cb.name} but "
+                                       f"{cb.reserved} are reserved with cb_reserve_back")
+    size = cb.fmt.tile_bytes // arch.TILE_HW  # bytes of one value
+    if cb.fmt.name in ("bfloat8_b", "bfloat4_b") or size * arch.TILE_HW != cb.fmt.tile_bytes:
+        raise violation("unmodelled", f"{call} into a {cb.fmt.metal_name} CB: only plain element formats untilize")
+    l1 = ctx.core().l1
+    for r in range(rows):
+        stripe = cb.page_address(cb.wr + r * full)
+        for c in range(block):
+            slot = _pack_slot(st, ct_offset + int(tile_dst_offset) + r * block + c, call)
+            tile = np.frombuffer(encode_rows(st.dst[slot], cb.fmt.name), dtype=np.uint8).reshape(32, 32 * size)
+            column = (int(block_c_index) * block + c) * 32 * size
+            for row in range(32):
+                start = stripe + row * full * 32 * size + column
+                l1[start:start + 32 * size] = tile[row]
 
 
 @API.function("pack_reconfig_data_format", groups=C, header="api/compute/reconfig_data_format.h", args=(1, 2))

@@ -246,6 +246,16 @@ def get_noc_addr(a, b=None, c=None, d=None):
     return noc_xy_addr(a, b, c)
 
 
+@API.function("safe_get_noc_addr", groups={DATAFLOW}, header="fabric/hw/inc/noc_addr.h", args=(3, 4))
+def safe_get_noc_addr(dest_noc_x, dest_noc_y, dest_bank_addr, noc_id=0):
+    """get_noc_addr for virtual coordinates (x, y >= 16 on Wormhole); physical ones it would translate first,
+    and the model has no physical coordinates."""
+    if int(dest_noc_x) < 16 and int(dest_noc_y) < 16:
+        raise violation("unmodelled", f"safe_get_noc_addr({int(dest_noc_x)}, {int(dest_noc_y)}, ...): physical NoC "
+                                      "coordinates are not modelled (the model's cores are at virtual ones)")
+    return get_noc_addr(dest_noc_x, dest_noc_y, dest_bank_addr, noc_id)
+
+
 def _resolve(noc_addr: int, size: int, what: str, direction: str = ""):
     """A NoC address -> (memory, offset, core or None, DRAM bank or None): a DRAM page, or a worker core's L1.
     A DRAM access counts `size` bytes of `direction` ("read" or "write") traffic on its buffer."""

@@ -247,6 +247,21 @@ def encode_tile(tile: np.ndarray, fmt: str) -> bytes:
     return faces.tobytes()
 
 
+def encode_rows(values: np.ndarray, fmt: str) -> bytes:
+    """Values in row-major order -> their element bytes (an untilized page); block-float formats have no
+    row-major form."""
+    spec = _format(fmt)
+    if spec.name in _BFP_MAGNITUDE_BITS:
+        raise ValueError(f"{spec.name} shares exponents per tile face: it has no row-major layout")
+    values = np.asarray(values)
+    if not spec.is_float:
+        _require_integers(values, spec)
+    elements = _to_elements(values.astype(np.float32) if spec.is_float else values, spec)
+    if spec.name == "bfloat16":
+        elements.view(np.uint16)[np.isnan(elements)] = _BF16_HOST_NAN
+    return elements.tobytes()
+
+
 def decode_tile(page: bytes | np.ndarray, fmt: str) -> np.ndarray:
     """Page bytes -> (32, 32) tile: float32 for float formats, the integer dtype otherwise."""
     spec = _format(fmt)
