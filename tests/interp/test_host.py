@@ -114,3 +114,11 @@ def test_vector_brace_initialisation_compiles_to_one_list():
     }
     """
     assert compile_source(src, "host").entry("main")() == 3231
+
+
+def test_the_single_device_host_api_is_refused_with_its_replacement():
+    from ttgen.interp.cpp import CompileError, compile_source
+
+    src = "using namespace tt::tt_metal;\nint main() {\n    IDevice* device = CreateDevice(0);\n    return 0;\n}\n"
+    with pytest.raises(CompileError, match=r"h.cpp:3: 'CreateDevice' is the single-device host API.*create_unit_mesh"):
+        compile_source(src, "host", path="h.cpp")

@@ -47,6 +47,7 @@ class Api:
 
     def __init__(self) -> None:
         self.entries: dict[str, ApiEntry] = {}
+        self.retired: dict[str, str] = {}  # a name of an API generation not modelled -> what to use instead
 
     def add(self, entry: ApiEntry) -> None:
         if entry.name in self.entries:
@@ -86,6 +87,18 @@ class Api:
             entry = self.entries.get(candidate)
             if entry is not None and group in entry.groups:
                 return entry
+        return None
+
+    def retire(self, names: Iterable[str], hint: str) -> None:
+        """Names of an older API generation: using one is an error that says what replaced it."""
+        for name in names:
+            self.retired[name] = hint
+
+    def retired_hint(self, name: str, usings: Iterable[str] = ()) -> str | None:
+        name = name.removeprefix("::")
+        for candidate in [name, *(f"{ns}::{name}" for ns in usings)]:
+            if candidate in self.retired:
+                return self.retired[candidate]
         return None
 
     def visible_elsewhere(self, name: str, usings: Iterable[str] = ()) -> ApiEntry | None:

@@ -1594,6 +1594,10 @@ class Compiler:
             return declared
         if self.standalone and self.headers is not None and _MACRO_NAME.fullmatch(name):
             return self._unmodelled_entry(name, FUNCTION, HOST_DEFINES)
+        hint = self.api.retired_hint(name, self.usings)
+        if hint is not None:
+            raise self.error(node, f"'{name}' is the single-device host API, which the interpreter does not model: "
+                                   f"{hint}")
         raise self.error(node, f"unknown name '{name}'")
 
     def _helper_function(self, qualified: str, header: str) -> ApiEntry | None:

@@ -535,6 +535,17 @@ def mesh_buffer_create(config, local_config, mesh_device, address=None):
     return MeshBuffer(device.dram.allocate(size, page))
 
 
+# The pre-mesh single-device generation (IDevice, CommandQueue, Buffer): tt-metal's examples moved to the mesh API
+# (a unit mesh is one device), which is what is modelled; a host written the old way gets the replacement named.
+API.retire([TM + n for n in ("CreateDevice", "CloseDevice", "IDevice", "Device", "CommandQueue", "CreateBuffer",
+                             "InterleavedBufferConfig", "Buffer")],
+           "open a unit mesh (distributed::MeshDevice::create_unit_mesh(0)) and make buffers with "
+           "distributed::MeshBuffer::create")
+API.retire([TM + n for n in ("EnqueueWriteBuffer", "EnqueueReadBuffer", "EnqueueProgram", "Finish")],
+           "use distributed::EnqueueWriteMeshBuffer / EnqueueReadMeshBuffer, a MeshWorkload with "
+           "distributed::EnqueueMeshWorkload, and distributed::Finish")
+
+
 @API.function(TM + "CreateProgram", groups=H, header=HOST_API_H)
 def create_program():
     return Program()
