@@ -152,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             warn(f"{Path(args.folder).name}: FAILED (g++)")
             return FAILED
     report, seconds = _run_one(Path(args.folder), args)
-    for stream, text in getattr(report, "printed", []):  # what an example's host printed, as it printed it
+    for stream, text in _runs(getattr(report, "printed", [])):  # what an example's host printed, as printed
         for line in text.rstrip("\n").split("\n"):
             (warn if stream == "stderr" else say)(f"  {line}")
     for line in describe(report):
@@ -163,6 +163,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         warn(f"{report.kernel}: FAILED")
     return OK if report.ok else FAILED
+
+
+def _runs(printed: list) -> list:
+    """Consecutive pieces printed to one stream, joined (`std::cout << a << b` prints in pieces)."""
+    runs: list = []
+    for stream, text in printed:
+        if runs and runs[-1][0] == stream and not runs[-1][1].endswith("\n"):
+            runs[-1] = (stream, runs[-1][1] + text)
+        else:
+            runs.append((stream, text))
+    return runs
 
 
 def _compile_headers(args: argparse.Namespace):

@@ -130,3 +130,10 @@ def test_cmath_on_the_host():
     src = ("int main() { float x = std::exp(1.0f) + std::sqrt(16.0f) + std::pow(2.0f, 10.0f) + std::round(-2.5f);"
            " return static_cast<int>(x * 1000.0f); }")
     assert host_run(src)[0] == int((2.718281828459045 + 4 + 1024 - 3) * 1000)
+
+
+def test_iostream_writes_as_an_ostream_does():
+    _, run = host_run('int main() { float x = 0.1f; std::cout << "x=" << x << " n=" << 7 << " " << true << std::endl;'
+                      ' std::cerr << 2.5 << std::flush; return 0; }')
+    assert "".join(t for s, t in run.printed if s == "stdout") == "x=0.1 n=7 1\n"
+    assert [t for s, t in run.printed if s == "stderr"] == ["2.5"]

@@ -75,6 +75,37 @@ def fmt_format(fmt, *args):
     return format_text(fmt, args)
 
 
+# ----- <iostream> ------------------------------------------------------------------------------------------------
+
+class OStream(CppObject):
+    """std::cout / std::cerr: `<<` appends a value as an ostream with default flags writes it (six significant
+    digits for floating point, as %g; bool as 1/0); std::endl ends the line."""
+
+    def __init__(self, stream: str):
+        self.cpp_name, self.stream = f"std::{'cout' if stream == 'stdout' else 'cerr'}", stream
+
+    def __lshift__(self, value):
+        if value is ENDL:
+            text = "\n"
+        elif value is FLUSH:
+            return self
+        elif isinstance(value, (bool, np.bool_)):
+            text = "1" if value else "0"
+        elif isinstance(value, (float, np.floating)) or type(value).__name__ == "bfloat16":
+            text = f"{float(value):g}"
+        else:
+            text = str(getattr(value, "message", value))
+        _printed().append((self.stream, text))
+        return self
+
+
+ENDL, FLUSH = object(), object()
+API.constant("std::cout", OStream("stdout"), groups=H, header="<iostream>")
+API.constant("std::cerr", OStream("stderr"), groups=H, header="<iostream>")
+API.constant("std::endl", ENDL, groups=H, header="<ostream>")
+API.constant("std::flush", FLUSH, groups=H, header="<ostream>")
+
+
 # ----- tt_stl/assert.hpp ---------------------------------------------------------------------------------------
 
 @API.function("TT_THROW", groups=H, header=ASSERT_H, args=(0, 64))
