@@ -971,3 +971,13 @@ def test_tuples_make_and_get():
     src = ("int f() {\n  auto t = std::make_tuple(3, 4);\n  auto u = std::tuple{5, 6};\n"
            "  return std::get<0>(t) * 1000 + std::get<1>(t) * 100 + std::get<1>(u);\n}")
     assert run(src, api=cpp.API) == 3000 + 400 + 6
+
+
+def test_a_pointer_to_a_scalar_local_reads_its_bytes():
+    src = ("int f() {\n  const uint32_t bits = 0x3FC00000;\n  const auto as_float = reinterpret_cast<const float*>(&bits);\n"
+           "  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(&bits);\n"
+           "  return static_cast<int>(*as_float * 10) * 1000 + bytes[3] * 4 + bytes[0];\n}")
+    assert run(src, api=cpp.API) == 15 * 1000 + 0x3F * 4
+    write = src.replace("  return", "  uint8_t* w = reinterpret_cast<uint8_t*>(&bits);\n  w[0] = 1;\n  return")
+    with pytest.raises(Exception, match="writing through a pointer to a local"):
+        run(write, api=cpp.API)

@@ -1841,6 +1841,10 @@ class Compiler:
         if fn_node.type in ("identifier", "qualified_identifier") and \
                 re.sub(r"\s+", "", fn_node.text.decode()) in self._MEMCPY and self.fn is not None:
             return self._memcpy([c for c in args_node.named_children if c.type != "comment"], node)
+        if fn_node.type == "template_function" and fn_node.child_by_field_name("name").text == b"reinterpret_cast":
+            view = self._scalar_view(fn_node, [c for c in args_node.named_children if c.type != "comment"], node)
+            if view is not None:
+                return view
         args = [self._arg(c) for c in args_node.named_children if c.type != "comment"]
         targs: list[ast.expr] = []
         if fn_node.type == "template_function":
@@ -1944,6 +1948,21 @@ class Compiler:
         return ast.Call(self.bind(_substitute_types, "substitute_types"),
                         [ast.Constant(text), ast.Tuple([ast.Constant(n) for n in names], ast.Load()),
                          ast.Tuple([ast.Name(params[n].py, ast.Load()) for n in names], ast.Load())], [])
+
+    def _scalar_view(self, fn_node: Node, arg_nodes: list[Node], node: Node) -> ast.expr | None:
+        """reinterpret_cast<const T*>(&x) of a scalar local x: a read-only view of x's bytes (cruntime.ScalarView)."""
+        if len(arg_nodes) != 1 or arg_nodes[0].type != "pointer_expression" or arg_nodes[0].children[0].type != "&":
+            return None
+        operand = arg_nodes[0].child_by_field_name("argument")
+        var = self.fn.lookup(operand.text.decode()) if self.fn is not None and operand.type == "identifier" else None
+        source = cruntime._STORE_DTYPES.get(var.store) if var is not None else None
+        types = [c for c in fn_node.child_by_field_name("arguments").named_children if c.type == "type_descriptor"]
+        pointee = re.sub(r"\b(const|volatile|tt_l1_ptr)\b|\*", "", self._type_text(types[0])).strip() if types else ""
+        target = cruntime._UNION_DTYPES.get(pointee.removeprefix("std::"))
+        if source is None or target is None:
+            return None
+        return self.call(self.bind(cruntime.scalar_view, "scalar_view"),
+                         [ast.Name(var.py, ast.Load()), ast.Constant(source), ast.Constant(target)], node)
 
     def _cpp_cast(self, which: str, targs_node: Node, args: list[ast.expr], node: Node) -> ast.expr:
         types = [c for c in targs_node.named_children if c.type == "type_descriptor"]

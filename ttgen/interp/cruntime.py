@@ -479,3 +479,35 @@ def memcpy_value(store: Callable, source: Any) -> Any:
     if store is to_float:
         return float(np.array([bits], dtype="<u4").view("<f4")[0])
     return store(bits)
+
+
+# The bytes behind a scalar local, by the conversion its declared type stores through.
+_STORE_DTYPES = {wrap_u8: "u1", wrap_i8: "i1", wrap_u16: "<u2", wrap_i16: "<i2", wrap_u32: "<u4", wrap_i32: "<i4",
+                 wrap_u64: "<u8", wrap_i64: "<i8", to_float: "<f4"}
+
+
+class ScalarView(CppObject):
+    """`reinterpret_cast<const T*>(&x)` of a scalar local: its bytes, as they are when the cast runs, read as T
+    (kernels read a float argument's bits, or a value byte by byte). Writing through it is refused: a local has
+    no memory here, so the write could not reach `x`."""
+
+    cpp_name = "pointer to a local"
+
+    def __init__(self, value: Any, source: str, target: str):
+        self.items = np.frombuffer(np.array([value], dtype=source).tobytes(), dtype=target)
+
+    def cpp_getitem(self, index: int) -> Any:
+        if not 0 <= index < len(self.items):
+            raise CppRuntimeError(f"index {index} past the {len(self.items)} element(s) of the local it points to")
+        value = self.items[index]
+        return float(value) if value.dtype.kind == "f" else int(value)
+
+    def cpp_setitem(self, index: int, value: Any) -> None:
+        raise CppRuntimeError("writing through a pointer to a local variable is not modelled")
+
+    def cpp_deref(self) -> Any:
+        return self.cpp_getitem(0)
+
+
+def scalar_view(value: Any, source: str, target: str) -> ScalarView:
+    return ScalarView(value, source, target)
