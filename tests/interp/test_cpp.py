@@ -981,3 +981,9 @@ def test_a_pointer_to_a_scalar_local_reads_its_bytes():
     write = src.replace("  return", "  uint8_t* w = reinterpret_cast<uint8_t*>(&bits);\n  w[0] = 1;\n  return")
     with pytest.raises(Exception, match="writing through a pointer to a local"):
         run(write, api=cpp.API)
+
+
+def test_an_enum_inside_a_function():
+    src = ("int f() {\n  enum SlotState : uint8_t { IDLE = 0, BUSY = 3, DONE };\n  SlotState s = DONE;\n"
+           "  return s * 10 + BUSY;\n}")
+    assert run(src, api=cpp.API) == 4 * 10 + 3

@@ -543,6 +543,7 @@ class Compiler:
         if enum is not None:
             self.local_types[enum] = ApiEntry(enum, TYPE, cruntime.enum_value, frozenset({self.kind}), self.path, (0, 1))
         previous: ast.expr | None = None
+        saved = self.namespace, self.fn  # an enum inside a function: its enumerators are still constants
         self.namespace, self.fn = prefix, _FunctionContext()
         for item in node.child_by_field_name("body").named_children:
             if item.type != "enumerator":
@@ -561,7 +562,7 @@ class Compiler:
             if not scoped:
                 self.file_constants[prefix + key] = var
             previous = ast.Name(var.py, ast.Load())
-        self.fn = None
+        self.namespace, self.fn = saved
 
     def _struct(self, node: Node, prefix: str) -> None:
         """A struct of data members (with optional member initialisers) at file scope; methods, bases and
@@ -941,6 +942,9 @@ class Compiler:
             return []
         if t == "static_assert_declaration":
             return self._static_assert(node)
+        if t == "enum_specifier" and node.child_by_field_name("body") is not None:
+            self._enum(node, self.namespace)  # a local enum: its enumerators are constants from here on
+            return []
         if t == "switch_statement":
             return self._switch(node)
         if t == "preproc_call" and node.child_by_field_name("directive").text.decode() == "#pragma":
