@@ -987,3 +987,10 @@ def test_an_enum_inside_a_function():
     src = ("int f() {\n  enum SlotState : uint8_t { IDLE = 0, BUSY = 3, DONE };\n  SlotState s = DONE;\n"
            "  return s * 10 + BUSY;\n}")
     assert run(src, api=cpp.API) == 4 * 10 + 3
+
+
+def test_immediately_invoked_lambdas_namespace_aliases_and_attributes_in_functions():
+    src = ("namespace geo { constexpr uint32_t K = 5; }\nint f() {\n  namespace g = geo;\n"
+           "  constexpr uint32_t twice [[maybe_unused]] = 2;\n  const uint32_t v = [&]() -> uint32_t {\n"
+           "    return g::K * twice;\n  }();\n  return v;\n}")
+    assert run(src, api=cpp.API) == 10

@@ -771,9 +771,10 @@ class Compiler:
             params.append(ast.arg(var.py))
         more, defaults, prologue, outs = self._parameters(decl.child_by_field_name("parameters"))
         params += more
-        usings, aliases = list(self.usings), dict(self.type_aliases)
+        usings, aliases, spaces = list(self.usings), dict(self.type_aliases), dict(self.namespace_aliases)
         body = prologue + self._block(node.child_by_field_name("body"))
-        self.usings, self.type_aliases = usings, aliases  # a function's using-directives and aliases end with it
+        # a function's using-directives and aliases end with it
+        self.usings, self.type_aliases, self.namespace_aliases = usings, aliases, spaces
         if outs:
             body = [_ReturnOuts(outs).visit(stmt) for stmt in body]
             body.append(self.at(ast.Return(_with_outs(None, outs)), node))
@@ -942,6 +943,9 @@ class Compiler:
             return []
         if t == "static_assert_declaration":
             return self._static_assert(node)
+        if t == "namespace_alias_definition":
+            self._namespace_alias(node)  # `namespace k = a::b;` in a function: from here to the function's end
+            return []
         if t == "enum_specifier" and node.child_by_field_name("body") is not None:
             self._enum(node, self.namespace)  # a local enum: its enumerators are constants from here on
             return []
@@ -1161,7 +1165,8 @@ class Compiler:
     # ----- declarations --------------------------------------------------------------------------------------
 
     def _declarator_name(self, node: Node) -> str:
-        while node.type in ("reference_declarator", "pointer_declarator", "init_declarator", "array_declarator"):
+        while node.type in ("reference_declarator", "pointer_declarator", "init_declarator", "array_declarator",
+                            "attributed_declarator"):
             inner = node.child_by_field_name("declarator")
             node = inner if inner is not None else node.named_children[0]
         if node.type not in ("identifier", "field_identifier"):
@@ -1557,6 +1562,9 @@ class Compiler:
 
     def _e_qualified_identifier(self, node: Node) -> ast.expr:
         name = re.sub(r"\s+", "", node.text.decode())
+        head, sep, rest = name.partition("::")
+        if sep and head in self.namespace_aliases:  # `namespace g = geo;` then g::K
+            name = f"{self.namespace_aliases[head]}::{rest}"
         constant = self._in_file(name, self.file_constants)
         if constant is not None:
             var = self.file_constants[constant]
@@ -1879,7 +1887,8 @@ class Compiler:
             bound = self.call(self.rt("member"), [obj, ast.Constant(method)], node)
             return self.call(bound, args, node)
         elif fn_node.type in ("compound_literal_expression", "parenthesized_expression", "call_expression",
-                              "subscript_expression"):  # std::random_device{}(), (f)(x): operator() of a value
+                              "subscript_expression", "lambda_expression"):
+            # std::random_device{}(), (f)(x), [&]() { ... }(): operator() of a value
             return self.call(self.rt("invoke"), [self._expr(fn_node), *args], node)
         else:
             raise self.unsupported(fn_node, "call target")
