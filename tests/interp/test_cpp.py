@@ -994,3 +994,11 @@ def test_immediately_invoked_lambdas_namespace_aliases_and_attributes_in_functio
            "  constexpr uint32_t twice [[maybe_unused]] = 2;\n  const uint32_t v = [&]() -> uint32_t {\n"
            "    return g::K * twice;\n  }();\n  return v;\n}")
     assert run(src, api=cpp.API) == 10
+
+
+def test_overloads_told_apart_by_their_parameter_count():
+    src = ("uint32_t idx(uint32_t h, uint32_t w) { return h * 32 + w; }\n"
+           "uint32_t idx(uint32_t h, uint32_t w, uint32_t th, uint32_t tw) { return h * tw + w + th; }\n"
+           "int f() {\n  return idx(1, 2) * 1000 + idx(1, 2, 3, 16);\n}")
+    assert run(src, api=cpp.API) == 34 * 1000 + 21
+    assert "no overload of 'idx' takes 3 argument(s)" in _err(src.replace("idx(1, 2, 3, 16)", "idx(1, 2, 3)"))[2]

@@ -257,6 +257,7 @@ class Compiler:
         self.globals: dict[str, Any] = {"__builtins__": {}}
         self.bound: dict[int, str] = {}  # id(value) -> global name
         self.functions_defined: dict[str, Node] = {}
+        self.overloads: dict[str, dict[int, str]] = {}  # name -> {argument count: the overload's own name}
         self.file_constants: dict[str, _Var] = {}
         self.includes: list[str] = []
         self.type_aliases: dict[str, str] = {}  # using name = type;
@@ -346,8 +347,14 @@ class Compiler:
         exec(code, namespace)  # noqa: S102 - executes our own lowering of the C++ AST, never spec text
         for name in self.functions_defined:
             functions[name] = namespace[self._py_function_name(name)]
-        plain = frozenset(n for n, node in self.functions_defined.items()
-                          if n not in self.template_params and not self._out_positions(node))
+        plain = set(n for n, node in self.functions_defined.items()
+                    if n not in self.template_params and not self._out_positions(node))
+        for name, table in self.overloads.items():  # called from elsewhere (a helper header): by argument count
+            if all(mangled in functions for mangled in table.values()):
+                functions[name] = _dispatcher(name, {n: functions[m] for n, m in table.items()})
+                if all(m in plain for m in table.values()):
+                    plain.add(name)
+        plain = frozenset(plain)
         return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"),
                             {name: entry.header for name, entry in self.unmodelled.items()}, plain,
                             self.unmodelled_uses)
@@ -484,15 +491,56 @@ class Compiler:
         else:
             raise self.unsupported(node, f"top-level {t}")
 
+    def _arity(self, node: Node) -> int | None:
+        """The parameter count of a plain function definition without default arguments (else None)."""
+        if node.type != "function_definition":
+            return None
+        decl = node.child_by_field_name("declarator")
+        while decl is not None and decl.type != "function_declarator":
+            decl = decl.child_by_field_name("declarator")
+        if decl is None:
+            return None
+        params = [p for p in decl.child_by_field_name("parameters").named_children if p.type != "comment"]
+        if any(p.type != "parameter_declaration" for p in params):
+            return None
+        return 0 if len(params) == 1 and params[0].text.decode().strip() == "void" else len(params)
+
+    def _overload_by_arity(self, name: str, node: Node) -> bool:
+        """Overloads that differ in their number of parameters are told apart by it, as C++ would: each is kept
+        under `name#count` and a call picks the one its argument count names."""
+        first = self.functions_defined.get(name)
+        arity = self._arity(node)
+        if arity is None or name in self.template_params or (first is None and name not in self.overloads):
+            return False
+        table = self.overloads.setdefault(name, {})
+        if first is not None:
+            first_arity = self._arity(first)
+            if first_arity is None or first_arity == arity:
+                del self.overloads[name]
+                return False
+            del self.functions_defined[name]
+            table[first_arity] = f"{name}#{first_arity}"
+            self.functions_defined[table[first_arity]] = first
+        if arity in table:
+            return False
+        table[arity] = f"{name}#{arity}"
+        self.functions_defined[table[arity]] = node
+        return True
+
     def _overloaded(self, name: str, node: Node) -> bool:
-        """Whether a definition of `name` is one of an overload set, which is refused (leniently: left out)."""
+        """Whether a definition of `name` is one of an overload set: by parameter count it is kept (and True is
+        returned), otherwise it is refused (leniently: the whole set is left out)."""
         if name in self.left_out:
             return True
-        if name not in self.functions_defined:
+        if name not in self.functions_defined and name not in self.overloads:
             return False
+        if self._overload_by_arity(name, node):
+            return True
         if not self.lenient:
             raise self.error(node, f"function '{name}' defined twice (overloads are not supported)")
-        del self.functions_defined[name]
+        self.functions_defined.pop(name, None)
+        for mangled in self.overloads.pop(name, {}).values():
+            self.functions_defined.pop(mangled, None)
         self.template_params.pop(name, None)
         self.left_out.add(name)
         return True
@@ -703,7 +751,7 @@ class Compiler:
 
     @staticmethod
     def _py_function_name(name: str) -> str:
-        return "f_" + name.replace("::", "__")
+        return "f_" + name.replace("::", "__").replace("#", "__arity")
 
     def _in_file(self, name: str, table: dict) -> str | None:
         """C++ lookup of a function or constant defined in this file: enclosing namespaces, then usings."""
@@ -1895,6 +1943,12 @@ class Compiler:
         if not targs and self._in_file(name, self.file_constants) is not None:  # a file-scope lambda
             return self.call(self._e_qualified_identifier(fn_node), args, node)
         own = self._in_file(name, self.functions_defined)
+        overloaded = self._in_file(name, self.overloads) if own is None else None
+        if overloaded is not None:
+            own = self.overloads[overloaded].get(len(args))
+            if own is None:
+                raise self.error(node, f"no overload of '{overloaded}' takes {len(args)} argument(s) (they take "
+                                       f"{', '.join(str(n) for n in sorted(self.overloads[overloaded]))})")
         if own is not None and (own in self.template_params or not targs):
             fn = ast.Name(self._py_function_name(own), ast.Load())
             leading = self._template_call_args(own, targs, node) if own in self.template_params else []
@@ -1991,6 +2045,15 @@ class Compiler:
         if param is not None and param.type_param:  # static_cast<T>(x) in a function template
             return self.call(self.rt("cast"), [ast.Name(param.py, ast.Load()), args[0]], node)
         return self.call(self.rt("cast"), [ast.Constant(type_text), args[0]], node)
+
+
+def _dispatcher(name: str, by_count: dict[int, Callable]) -> Callable:
+    def call(*args):
+        fn = by_count.get(len(args))
+        if fn is None:
+            raise cruntime.CppRuntimeError(f"no overload of '{name}' takes {len(args)} argument(s)")
+        return fn(*args)
+    return call
 
 
 def _compile_helper(headers: HeaderTree, header: str, kind: str, defines: Mapping[str, str],
