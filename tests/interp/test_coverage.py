@@ -100,12 +100,12 @@ def test_a_macro_its_host_would_define_is_unmodelled_when_the_file_is_compiled_a
         archive.writestr("ttnn/ttnn/cpp/ops/e/device/kernels/binary.cpp", HOST_DEFINED)
         archive.writestr("ttnn/ttnn/cpp/ops/f/device/kernels/binary.cpp", HOST_DEFINED.replace("    frobnicate(1);\n", ""))
         archive.writestr("ttnn/ttnn/cpp/ops/h/device/kernels/binary.cpp", HOST_DEFINED.replace(
-            "    frobnicate(1);\n", "    constexpr uint8_t chips[2] = CHIP_IDS;\n"))
+            "    frobnicate(1);\n", "    constexpr uint8_t chips[2] = CHIP_IDS;\n    using mask_t = MASK_UINT;\n"))
     result = coverage.measure(coverage.wheel_kernels(wheel), HeaderTree.from_wheel(wheel))
     by_op = {o.path.split("/")[4]: o for o in result.outcomes}
     assert by_op["e"].status == "refused" and "unknown name 'frobnicate'" in by_op["e"].detail  # not macro-like
     assert by_op["f"].status == "accepted" and by_op["f"].unmodelled == ("ELTWISE_OP",)
-    assert by_op["h"].status == "accepted" and set(by_op["h"].unmodelled) == {"ELTWISE_OP", "CHIP_IDS"}
+    assert by_op["h"].status == "accepted" and set(by_op["h"].unmodelled) == {"ELTWISE_OP", "CHIP_IDS", "MASK_UINT"}
 
 
 def test_a_statement_macro_its_host_would_define_is_taken_as_empty_when_alone(tmp_path):

@@ -1002,3 +1002,9 @@ def test_overloads_told_apart_by_their_parameter_count():
            "int f() {\n  return idx(1, 2) * 1000 + idx(1, 2, 3, 16);\n}")
     assert run(src, api=cpp.API) == 34 * 1000 + 21
     assert "no overload of 'idx' takes 3 argument(s)" in _err(src.replace("idx(1, 2, 3, 16)", "idx(1, 2, 3)"))[2]
+
+
+def test_an_alias_of_an_api_template_type():
+    src = ("constexpr uint32_t W = 4;\nint f() {\n  using lut_t = std::array<uint32_t, W>;\n  lut_t lut = {1, 2, 3, 4};\n"
+           "  lut_t other{};\n  other[1] = lut[2] + lut.size();\n  return other[1] * 10 + other[0];\n}")
+    assert run(src, api=cpp.API) == 70

@@ -261,6 +261,7 @@ class Compiler:
         self.file_constants: dict[str, _Var] = {}
         self.includes: list[str] = []
         self.type_aliases: dict[str, str] = {}  # using name = type;
+        self.template_aliases: dict[str, Node] = {}  # an aliased template type's text -> its type node
         self.template_params: dict[str, list] = {}  # function template -> [(name, is typename, default node)]
         self.namespace_aliases: dict[str, str] = {}  # namespace name = a::b;
         self.local_types: dict[str, ApiEntry] = {}  # structs, unions and enums this file defines, by qualified name
@@ -685,15 +686,23 @@ class Compiler:
         target = self._type_text(node.child_by_field_name("type"))
         known = target in cruntime.INTEGRAL_STORE or target in ("float", "double", "bool", "void") or \
             (re.fullmatch(r"[\w:]+", target) and self.api.lookup(target, self.kind, self.usings) is not None)
+        api_template = False
         if not known:
             head = re.match(r"[\w:]+", target)
-            declared = self._declared(head.group(0)) if head is not None else None
-            if declared is None or self.api.lookup(head.group(0), self.kind, self.usings) is not None:
-                raise self.unsupported(node, "alias of a type the interpreter does not model")
-            target = declared.name  # a type the headers declare, without semantics: using it raises NotModelled
+            api_template = head is not None and target != head.group(0) and \
+                self.api.lookup(head.group(0), self.kind, self.usings) is not None  # std::array<uint32_t, W>
+            if not api_template and self.standalone and self.headers is not None and _MACRO_NAME.fullmatch(target):
+                self._unmodelled_entry(target, TYPE, HOST_DEFINES)  # `using mask_t = MASK_ELEM_UINT;`
+            elif not api_template:
+                declared = self._declared(head.group(0)) if head is not None else None
+                if declared is None or self.api.lookup(head.group(0), self.kind, self.usings) is not None:
+                    raise self.unsupported(node, "alias of a type the interpreter does not model")
+                target = declared.name  # a type the headers declare, without semantics: using it raises NotModelled
         self.type_aliases[prefix + name] = target
         if self.fn is not None or prefix:
             self.type_aliases[name] = target
+        if api_template:  # the template's arguments are read from the alias's own type when it is used
+            self.template_aliases[target] = node.child_by_field_name("type")
 
     def _namespace_alias(self, node: Node) -> None:
         """`namespace kutil = norm::kernel_util;`: names written `kutil::x` are looked up as `norm::kernel_util::x`."""
@@ -1394,6 +1403,8 @@ class Compiler:
             targs = self._template_args(template.child_by_field_name("arguments"))
         else:
             name = self._unalias(text)
+            if name in self.template_aliases:  # `using lut_t = std::array<uint32_t, W>;` then `lut_t lut;`
+                return self._class_type(self.template_aliases[name])
         entry = self._resolve(name_node, name)
         if entry.kind != TYPE and not isinstance(entry.value, Unmodelled):
             raise self.error(type_node, f"'{name}' is not a type")
