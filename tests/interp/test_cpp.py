@@ -1008,3 +1008,9 @@ def test_an_alias_of_an_api_template_type():
     src = ("constexpr uint32_t W = 4;\nint f() {\n  using lut_t = std::array<uint32_t, W>;\n  lut_t lut = {1, 2, 3, 4};\n"
            "  lut_t other{};\n  other[1] = lut[2] + lut.size();\n  return other[1] * 10 + other[0];\n}")
     assert run(src, api=cpp.API) == 70
+
+
+def test_a_file_constant_computed_by_a_function_of_the_file():
+    src = ("constexpr uint32_t limit() { return 4 * 2; }\nconstexpr uint32_t LIMIT = limit();\n"
+           "int f() {\n  return LIMIT + 1;\n}")
+    assert run(src, api=cpp.API) == 9

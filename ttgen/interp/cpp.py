@@ -745,6 +745,8 @@ class Compiler:
             return False
         except NotModelled:
             return False  # reads an unmodelled name: fails, cleanly, when a kernel first uses it
+        except NameError:
+            return False  # calls a function of this file, defined once the file is compiled: read on first use
         return True
 
     def _function_name(self, node: Node) -> str:

@@ -35,7 +35,7 @@ from .preprocess import expand_attribute_macros
 _LANGUAGE = Language(tree_sitter_cpp.language())
 _INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]', re.M)
 _CONDITIONAL = re.compile(r"^\s*#\s*(if|ifdef|ifndef|endif)\b")
-_HEADER_SUFFIXES = (".h", ".hpp", ".hh", ".inc", ".ipp", ".tpp")
+_HEADER_SUFFIXES = (".h", ".hpp", ".hh", ".inc", ".inl", ".ipp", ".tpp")
 _WHEEL_ROOT = "ttnn/"  # the wheel keeps tt_metal/ and ttnn/cpp/ under ttnn/
 
 
