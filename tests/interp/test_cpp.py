@@ -1014,3 +1014,7 @@ def test_a_file_constant_computed_by_a_function_of_the_file():
     src = ("constexpr uint32_t limit() { return 4 * 2; }\nconstexpr uint32_t LIMIT = limit();\n"
            "int f() {\n  return LIMIT + 1;\n}")
     assert run(src, api=cpp.API) == 9
+
+
+def test_builtin_line_is_the_calling_line():
+    assert run("int f() {\n  int a = 0;\n  return __builtin_LINE();\n}", api=cpp.API) == 3

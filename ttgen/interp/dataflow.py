@@ -734,7 +734,7 @@ class L1Pointer(CppObject):
         return moved
 
 
-@API.function("reinterpret_cast", groups={DATAFLOW}, header="(C++)")
+@API.function("reinterpret_cast", groups=DEVICE, header="(C++)")
 def reinterpret_cast(type_text, value):
     """`reinterpret_cast<volatile tt_l1_ptr T*>(address)`: the only pointer a kernel makes from an address."""
     pointee = type_text.replace("volatile", "").replace("*", "").replace("const", "").strip()

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .api import API, DEVICE, HOST
+from .checks import current_cpp_location
 from .cruntime import INTEGRAL_STORE, CArray, CppObject, CppRuntimeError, c_array
 
 ALL = DEVICE | {HOST}
@@ -140,3 +141,10 @@ def std_get(targs, value):
     if not isinstance(value, tuple) or not isinstance(targs[0], int) or not 0 <= targs[0] < len(value):
         raise CppRuntimeError(f"std::get<{targs[0]}> of a {type(value).__name__} with no such element")
     return value[targs[0]]
+
+
+@API.function("__builtin_LINE", groups=ALL, header="GCC builtin")
+def builtin_line():
+    """The line of the call, as GCC gives it (kernels pass it down to debug helpers)."""
+    where = current_cpp_location()
+    return where.line if where is not None and where.line else 0
