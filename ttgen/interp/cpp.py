@@ -244,6 +244,7 @@ class Compiler:
         self.lenient = lenient
         self.left_out: set[str] = set()
         self.standalone = False  # compiled without its host's defines (compile_source)
+        self.helper_macro_names: set[str] = set()  # macros the included helper headers define
         self.headers = headers
         self.visible: Visible | None = None  # what the included real headers declare (with `headers` only)
         self.unmodelled: dict[str, ApiEntry] = {}
@@ -376,6 +377,7 @@ class Compiler:
                 self.headers.compiled[key] = macros_of(self.headers.source(header) or "", header, defines)
             for spelled, body in self.headers.compiled[key].items():
                 table.setdefault(spelled.split("(")[0], (spelled, body))
+        self.helper_macro_names = set(table)
         chosen: dict[str, tuple[str, str]] = {}
         todo = [w for w in set(_WORD.findall(source)) if w in table]
         while todo:
@@ -394,7 +396,8 @@ class Compiler:
         for _ in range(4):
             lines = self.source.split("\n")[max(bad.start_point[0] - 3, 0): bad.start_point[0] + 2]
             found = {n for n in _MACRO_WORD.findall("\n".join(lines)) if n not in guessed and n not in defines
-                     and self.api.lookup(n, self.kind) is None and self.visible.find(n, [""]) is None
+                     and self.api.lookup(n, self.kind) is None
+                     and (self.visible.find(n, [""]) is None or n in self.helper_macro_names)
                      and not re.search(rf"#\s*define\s+{n}\b", self.source)}
             if not found:
                 break
