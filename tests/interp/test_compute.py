@@ -497,3 +497,12 @@ READ_A = FEED.replace("""        cb_reserve_back(tt::CBIndex::c_1, 1);
 """, "").replace("""    constexpr auto b_args = TensorAccessorArgs<a_args.next_compile_time_args_offset()>();
     const auto b = TensorAccessor(b_args, b_addr);
 """, "").replace("uint32_t n = get_arg_val<uint32_t>(2);", "uint32_t n = get_arg_val<uint32_t>(1);")
+
+
+def test_inits_take_the_call_line_the_headers_give_them(dev):
+    """`mul_tiles_init(a, b, acc, __builtin_LINE())` as the pinned eltwise_binary.h declares it."""
+    src = BINARY.replace("OP_tiles_init(tt::CBIndex::c_0, tt::CBIndex::c_1);",
+                         "OP_tiles_init(tt::CBIndex::c_0, tt::CBIndex::c_1, 0, __builtin_LINE());")
+    a, b, out = program(dev, src.replace("OP", "mul"))
+    dev.launch()
+    assert np.array_equal(result(out), bf16(a * b))

@@ -11,7 +11,7 @@ file:line before anything runs. The semantics behind each entry live in the modu
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
 FUNCTION, CONSTANT, TYPE = "function", "constant", "type"
@@ -88,6 +88,19 @@ class Api:
             if entry is not None and group in entry.groups:
                 return entry
         return None
+
+    def takes_call_line(self, names: Iterable[str]) -> None:
+        """The pinned compute headers give these functions a last `uint32_t call_line = __builtin_LINE()` (for
+        their sanitizer): one more argument is accepted, and ignored."""
+        for name in names:
+            entry = self.entries[name]
+            fn, top, templated = entry.value, entry.args[1], entry.template_args != (0, 0)
+
+            def call(*args, _fn=fn, _top=top, _templated=templated):
+                given = len(args) - (1 if _templated else 0)
+                return _fn(*(args[:-1] if given > _top else args))
+
+            self.entries[name] = replace(entry, value=call, args=(entry.args[0], top + 1))
 
     def retire(self, names: Iterable[str], hint: str) -> None:
         """Names of an older API generation: using one is an error that says what replaced it."""

@@ -1166,3 +1166,12 @@ for _entry in list(API.entries.values()):
         _cost = _op_cost(_entry.name)
         if _cost is not None:
             API.entries[_entry.name] = dataclasses.replace(_entry, value=_with_cost(_entry.value, _entry.name, *_cost))
+
+
+API.takes_call_line([
+    "add_bcast_rows_init_short", "sub_bcast_rows_init_short", "add_bcast_cols_init_short",
+    "add_bcast_scalar_init_short", "mul_tiles_bcast_scalar_init_short", "mul_bcast_cols_init_short",
+    "mul_bcast_rows_init_short", "sub_bcast_cols_init_short", "sub_tiles_bcast_scalar_init_short",
+    "binary_op_init_common", "mul_tiles_init", "add_tiles_init", "sub_tiles_init", "binary_dest_reuse_tiles_init",
+    "reduce_init", "transpose_init", "matmul_init", "mm_init", "copy_tile_to_dst_init_short", "copy_tile_init",
+    "unary_op_init_common", "init_sfpu", "pack_untilize_dest_init"])
