@@ -154,6 +154,7 @@ class _Var:
     store: Callable | None  # conversion applied when the variable is assigned (integer wrap), or None
     ref: bool = False  # declared as a reference: a copy here, so assigning to it would not reach the referent
     element_of: str | None = None  # a range-for `auto&` element: assigning writes back to this container slot
+    bound: tuple[str, str] | None = None  # `T& r = c[i];`: (container, index) locals, read and written through
     written: bool = False
     deferred: bool = False  # a file constant evaluated per kernel instance: `py` names its thunk
     type_param: bool = False  # a function template's `typename T`: its value is the type's name
@@ -1294,6 +1295,9 @@ class Compiler:
         if core.type == "array_declarator":
             return self._array(node, type_node, core, value_node)
         name = self._declarator_name(target)
+        if target.type == "reference_declarator" and value_node is not None and \
+                value_node.type == "subscript_expression" and self.fn is not None:
+            return self._bound_reference(name, value_node, node)
         is_auto = type_node.type == "placeholder_type_specifier"
         store = None if is_auto else self._store_for(type_node, target)
         if value_node is None:
@@ -1313,6 +1317,16 @@ class Compiler:
         if value_node is None and isinstance(value, ast.Constant) and value.value is None:
             return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], value), node)]  # uninitialised: no conversion
         return [self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)]
+
+    def _bound_reference(self, name: str, value_node: Node, node: Node) -> list[ast.stmt]:
+        """`auto& r = c[i];`: r names the element itself. The container and the index are taken once, as the
+        reference binds; every read of r reads c[i] then, and every write stores into it."""
+        box, index = self.fn.fresh("ref_container"), self.fn.fresh("ref_index")
+        var = self.fn.declare(name, None, True)
+        var.bound = (box, index)
+        return [self.at(ast.Assign([ast.Name(box, ast.Store())],
+                                   self._expr(value_node.child_by_field_name("argument"))), node),
+                self.at(ast.Assign([ast.Name(index, ast.Store())], self._subscript_index(value_node)), node)]
 
     def _array(self, node: Node, type_node: Node, core: Node, value_node: Node | None) -> list[ast.stmt]:
         """`T a[N];`, `T a[N] = {...};`, `T a[] = {...};`, `T a[N][M]`: a `CArray` of T's conversion."""
@@ -1502,6 +1516,10 @@ class Compiler:
         op = ast.Add() if "++" in node.text.decode() else ast.Sub()
         return self._store(target, ast.BinOp(self._expr(target), op, ast.Constant(1)), node)
 
+    def _store_bound(self, var: _Var, value: ast.expr, node: Node) -> ast.expr:
+        box, index = (ast.Name(n, ast.Load()) for n in var.bound)
+        return self.call(self.rt("store_subscript"), [box, index, value], node)
+
     def _assigned_var(self, left: Node) -> _Var:
         """The local variable an identifier lvalue names; assigning to anything else is an error here."""
         name = left.text.decode()
@@ -1513,6 +1531,8 @@ class Compiler:
         if var.element_of is not None:
             var.written = True
             return var
+        if var.bound is not None:
+            return var
         if var.ref:
             raise self.error(left, f"assignment to reference '{name}' is not supported "
                                    "(references are bound to a copy; assign through the container instead)")
@@ -1523,6 +1543,8 @@ class Compiler:
             left = left.named_children[0]
         if left.type == "identifier":
             var = self._assigned_var(left)
+            if var.bound is not None:
+                return self.at(ast.Expr(self._store_bound(var, value, node)), node)
             return self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)
         return self.at(ast.Expr(self._store_expression(left, value, node)), node)
 
@@ -1532,6 +1554,8 @@ class Compiler:
             return self._store_expression(left.named_children[0], value, node, refusal)
         if left.type == "identifier":
             var = self._assigned_var(left)
+            if var.bound is not None:
+                return self._store_bound(var, value, node)
             return ast.NamedExpr(ast.Name(var.py, ast.Store()), self._apply_store(var, value, node))
         if left.type == "subscript_expression":
             obj = self._expr(left.child_by_field_name("argument"))
@@ -1620,6 +1644,8 @@ class Compiler:
     def _e_identifier(self, node: Node) -> ast.expr:
         name = node.text.decode()
         var = self.fn.lookup(name) if self.fn else None
+        if var is not None and var.bound is not None:
+            return self.call(self.rt("element"), [ast.Name(n, ast.Load()) for n in var.bound], node)
         if var is not None:
             return ast.Name(var.py, ast.Load())
         return self._e_qualified_identifier(node)
@@ -1778,6 +1804,8 @@ class Compiler:
         if target.type != "identifier" or self.fn is None:
             raise self.unsupported(node, "increment of a non-variable inside an expression")
         var = self._assigned_var(target)
+        if var.bound is not None or var.element_of is not None:
+            raise self.unsupported(node, "increment of a reference inside an expression")
         op = ast.Add() if node.text.decode().replace(" ", "").count("++") else ast.Sub()
         current = ast.Name(var.py, ast.Load())
         bumped = ast.NamedExpr(ast.Name(var.py, ast.Store()),
