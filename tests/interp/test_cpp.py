@@ -1027,3 +1027,9 @@ def test_a_reference_to_an_element_reads_and_writes_the_element():
            "  c += 10;\n  c++;\n  counts[1] = counts[1] * 2;\n  return c * 100 + counts[2];\n}")
     # c stays bound to counts[1] (the index is taken when it binds); reads see writes through the array
     assert run(src, api=cpp.API) == 34 * 100 + 7
+
+
+def test_assignments_inside_expressions():
+    src = ("int f() {\n  uint32_t a = 0;\n  uint32_t b[2] = {0, 0};\n  uint32_t n = 0;\n"
+           "  while ((a += 3) < 10) { n++; }\n  (b[1] = 4);\n  return a * 100 + n * 10 + b[1];\n}")
+    assert run(src, api=cpp.API) == 12 * 100 + 3 * 10 + 4

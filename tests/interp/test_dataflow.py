@@ -529,6 +529,10 @@ def test_local_cb_interface_reads_the_fifo_registers(dev):
     dev.launch()
     copy_program(dev := type(dev)(), n=5, reader=reader.replace("((i + 1) % 2)", "(i % 2)"))
     assert violation_of(dev).check == "kernel-assert"
+    moved = READ_ONE.replace("        cb_push_back(tt::CBIndex::c_0, 1);",
+                             "        get_local_cb_interface(tt::CBIndex::c_0).fifo_wr_ptr = 0;\n        cb_push_back(tt::CBIndex::c_0, 1);")
+    copy_program(dev := type(dev)(), n=1, reader=moved)
+    assert violation_of(dev).check == "unmodelled"
 
 
 def test_safe_get_noc_addr_takes_virtual_coordinates(dev):

@@ -1497,6 +1497,11 @@ class Compiler:
             "<<=": ast.LShift, ">>=": ast.RShift}
 
     def _assignment(self, node: Node) -> ast.stmt:
+        left, value = self._assigned_value(node)
+        return self._store(left, value, node)
+
+    def _assigned_value(self, node: Node) -> tuple[Node, ast.expr]:
+        """The target of `a op= b` and the value it gets (`a + b` for `+=`, C division for `/=`)."""
         left = node.child_by_field_name("left")
         op = node.child_by_field_name("operator").text.decode()
         right = node.child_by_field_name("right")
@@ -1509,7 +1514,14 @@ class Compiler:
                 value = ast.BinOp(current, self._AUG[op](), value)
             else:
                 raise self.unsupported(node, f"operator {op}")
-        return self._store(left, value, node)
+        return left, value
+
+    def _e_assignment_expression(self, node: Node) -> ast.expr:
+        """An assignment inside an expression (`UNPACK((x = y))`, `while ((n = next()) != 0)`)."""
+        if self.fn is None:
+            raise self.unsupported(node, "assignment at file scope")
+        left, value = self._assigned_value(node)
+        return self._store_expression(left, value, node)
 
     def _update(self, node: Node) -> ast.stmt:
         target = node.child_by_field_name("argument")

@@ -582,7 +582,12 @@ class LocalCBInterface(CppObject):
                             "fifo_wr_ptr"})
 
     def __init__(self, cb, unit: int):
-        self._cb, self._unit = cb, unit
+        object.__setattr__(self, "_cb", cb)
+        object.__setattr__(self, "_unit", unit)
+
+    def __setattr__(self, name: str, value) -> None:
+        raise violation("unmodelled", f"writing {name} of CB {self._cb.name}'s interface (moving a CB by hand) is "
+                                      "not modelled")
 
     fifo_size = property(lambda self: self._cb.size // self._unit)
     fifo_limit = property(lambda self: (self._cb.base + self._cb.size) // self._unit)
