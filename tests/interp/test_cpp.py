@@ -1033,3 +1033,9 @@ def test_assignments_inside_expressions():
     src = ("int f() {\n  uint32_t a = 0;\n  uint32_t b[2] = {0, 0};\n  uint32_t n = 0;\n"
            "  while ((a += 3) < 10) { n++; }\n  (b[1] = 4);\n  return a * 100 + n * 10 + b[1];\n}")
     assert run(src, api=cpp.API) == 12 * 100 + 3 * 10 + 4
+
+
+def test_std_optional():
+    src = ("uint32_t pick(uint32_t w) {\n  std::optional<uint32_t> o = w > 0 ? std::optional<uint32_t>(w) : std::nullopt;\n"
+           "  return o.has_value() ? o.value() * 10 : o.value_or(7);\n}\nint f() {\n  return pick(3) + pick(0);\n}")
+    assert run(src, api=cpp.API) == 30 + 7

@@ -148,3 +148,41 @@ def builtin_line():
     """The line of the call, as GCC gives it (kernels pass it down to debug helpers)."""
     where = current_cpp_location()
     return where.line if where is not None and where.line else 0
+
+
+# ----- <optional> -------------------------------------------------------------------------------------------------
+
+class Optional(CppObject):
+    """std::optional<T>: a value or none (std::nullopt); reading an empty one is an error, as value() throws."""
+
+    cpp_name = "std::optional"
+    cpp_methods = frozenset({"has_value", "value", "value_or", "reset"})
+
+    def __init__(self, value=None, engaged: bool = False):
+        self._value, self._engaged = value, engaged
+
+    def has_value(self) -> bool:
+        return self._engaged
+
+    def __bool__(self) -> bool:
+        return self._engaged
+
+    def value(self):
+        if not self._engaged:
+            raise CppRuntimeError("value() of an empty std::optional")
+        return self._value
+
+    def value_or(self, default):
+        return self._value if self._engaged else default
+
+    def reset(self) -> None:
+        self._value, self._engaged = None, False
+
+    def cpp_deref(self):
+        return self.value()
+
+
+NULLOPT = Optional()
+API.constant("std::nullopt", NULLOPT, groups=ALL, header="<optional>")
+API.type("std::optional", lambda targs, value=NULLOPT: value if isinstance(value, Optional) else Optional(value, True),
+         groups=ALL, header="<optional>", template_args=(1, 1), args=(0, 1))
