@@ -506,3 +506,11 @@ def test_inits_take_the_call_line_the_headers_give_them(dev):
     a, b, out = program(dev, src.replace("OP", "mul"))
     dev.launch()
     assert np.array_equal(result(out), bf16(a * b))
+
+
+def test_the_jit_descriptor_arrays_describe_the_cbs(dev):
+    src = BINARY.replace("    binary_op_init_common(", """    ASSERT(unpack_src_format[tt::CBIndex::c_0] == (uint32_t)DataFormat::Float16_b);
+    ASSERT(pack_dst_format[tt::CBIndex::c_16] == (uint32_t)DataFormat::Float32 && pack_tile_size[tt::CBIndex::c_16] == 4096);
+    binary_op_init_common(""").replace("OP", "add")
+    program(dev, src, out_fmt="float32", fp32_dest_acc_en=True)
+    dev.launch()

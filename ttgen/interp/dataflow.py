@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import arch
 from . import context as ctx
-from .api import API, DATAFLOW, DEVICE
+from .api import API, COMPUTE, DATAFLOW, DEVICE
 from . import timing, trace
 from .checks import Violation, cpp_frame_location, current_cpp_location, violation
 from .cruntime import CppObject, CppRuntimeError, Dynamic, enum_value, wrap_u32
@@ -623,6 +623,31 @@ API.type("DataFormat", enum_value, groups=DEVICE, header=TENSIX_TYPES_H)
 def get_dataformat(operand):
     """The DataFormat enumerator (an integer on the device) of a CB's data."""
     return DEVICE_DATA_FORMATS[_cb(operand).fmt.metal_name]
+
+
+class _DescriptorArray(CppObject):
+    """One of the per-CB arrays the JIT writes into chlkc_descriptors.h for a compute build (`unpack_src_format[cb]`,
+    `pack_tile_size[cb]`...), read from the running core's CB configuration."""
+
+    def __init__(self, name: str, read):
+        self.cpp_name, self._read = name, read
+
+    def cpp_getitem(self, index: int):
+        return self._read(_cb(index))
+
+
+_DESCRIPTORS = {
+    **{name: lambda cb: DEVICE_DATA_FORMATS[cb.fmt.metal_name]
+       for name in ("unpack_src_format", "unpack_dst_format", "pack_src_format", "pack_dst_format")},
+    **{name: lambda cb: cb.fmt.tile_bytes for name in ("unpack_tile_size", "pack_tile_size")},
+    **{name: lambda cb: 4 for name in ("unpack_tile_num_faces", "pack_tile_num_faces")},
+    **{name: lambda cb: 16 for name in ("unpack_tile_face_r_dim", "pack_tile_face_r_dim")},
+    **{name: lambda cb: 32 for name in ("unpack_tile_r_dim", "unpack_tile_c_dim", "pack_tile_r_dim",
+                                        "pack_tile_c_dim")},
+}
+for _name, _read in _DESCRIPTORS.items():
+    API.constant(_name, _DescriptorArray(_name, _read), groups={COMPUTE},
+                 header="chlkc_descriptors.h (written by the JIT build)")
 
 
 class _CoreCoordinate(CppObject):
