@@ -230,3 +230,13 @@ def test_a_header_alias_of_a_modelled_type_is_that_type():
     # CB is CircularBuffer (modelled), WORD an alias of a type no header declares, halve (behind FORCE_INLINE)
     # runs from the helper's source
     assert compiled.unmodelled == {} and compiled.functions["probe"]() == 3 * 10 + 4
+
+
+def test_a_using_declaration_names_a_declared_function():
+    files = {**FILES, "ttnn/cpp/ttnn/kernel_lib/math_helpers.hpp": MATH_HELPERS}
+    tree = HeaderTree(files.get, HeaderTree.build_include_dirs())
+    source = kernel("    using kl::ok;\n    return ok();", include="ttnn/cpp/ttnn/kernel_lib/math_helpers.hpp")
+    assert compile_source(source, "dataflow", path="k.cpp", headers=tree).functions["probe"]() == 7
+    with pytest.raises(CompileError, match="unknown name 'ok'"):  # without it, ok is no name here
+        compile_source(kernel("    return ok();", include="ttnn/cpp/ttnn/kernel_lib/math_helpers.hpp"), "dataflow",
+                       path="k.cpp", headers=tree)

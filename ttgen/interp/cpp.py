@@ -264,6 +264,7 @@ class Compiler:
         self.includes: list[str] = []
         self.type_aliases: dict[str, str] = {}  # using name = type;
         self.template_aliases: dict[str, Node] = {}  # an aliased template type's text -> its type node
+        self.using_names: dict[str, str] = {}  # `using a::b;` declarations: b -> a::b
         self.template_params: dict[str, list] = {}  # function template -> [(name, is typename, default node)]
         self.namespace_aliases: dict[str, str] = {}  # namespace name = a::b;
         self.local_types: dict[str, ApiEntry] = {}  # structs, unions and enums this file defines, by qualified name
@@ -557,7 +558,10 @@ class Compiler:
             self.usings.append(m.group(1).removeprefix("::"))
             return
         m = re.fullmatch(r"using\s+([\w:]+)\s*;", text)
-        if m:  # using std::uint32_t; - names we resolve anyway
+        if m:  # `using a::b::name;`: name is a::b::name from here on
+            qualified = m.group(1).removeprefix("::")
+            if "::" in qualified:
+                self.using_names[qualified.rsplit("::", 1)[1]] = qualified
             return
         raise self.unsupported(node, "using declaration")
 
@@ -834,10 +838,10 @@ class Compiler:
             params.append(ast.arg(var.py))
         more, defaults, prologue, outs = self._parameters(decl.child_by_field_name("parameters"))
         params += more
-        usings, aliases, spaces = list(self.usings), dict(self.type_aliases), dict(self.namespace_aliases)
+        saved = list(self.usings), dict(self.type_aliases), dict(self.namespace_aliases), dict(self.using_names)
         body = prologue + self._block(node.child_by_field_name("body"))
-        # a function's using-directives and aliases end with it
-        self.usings, self.type_aliases, self.namespace_aliases = usings, aliases, spaces
+        # a function's using-directives, using-declarations and aliases end with it
+        self.usings, self.type_aliases, self.namespace_aliases, self.using_names = saved
         if outs:
             body = [_ReturnOuts(outs).visit(stmt) for stmt in body]
             body.append(self.at(ast.Return(_with_outs(None, outs)), node))
@@ -1693,6 +1697,8 @@ class Compiler:
         head, sep, rest = name.partition("::")
         if sep and head in self.namespace_aliases:
             name = f"{self.namespace_aliases[head]}::{rest}"
+        if name in self.using_names and self.api.lookup(name, self.kind, self.usings) is None:
+            name = self.using_names[name]
         entry = self.api.lookup(name, self.kind, self.usings)
         if entry is not None:
             if entry.deprecated:
