@@ -109,10 +109,11 @@ def std_bit_cast(targs, value):
     raise CppRuntimeError(f"std::bit_cast<{targs[0]}>: only float <-> 32-bit integer casts are modelled")
 
 
-# ----- <cmath> on the host (golden checks): computed in double, as the double overloads do ---------------------
+# ----- <cmath>: computed in double, as the double overloads do (hosts' golden checks, kernels' scalar math) --------
 
 def _math(name: str, fn) -> None:
-    API.function(f"std::{name}", groups={HOST}, header="<cmath>")(fn)
+    API.function(f"std::{name}", groups=ALL, header="<cmath>")(fn)
+    API.function(name, groups=ALL, header="<math.h>")(fn)  # the C spelling, `round(x)`
 
 
 for _name, _fn in {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
