@@ -1039,3 +1039,9 @@ def test_std_optional():
     src = ("uint32_t pick(uint32_t w) {\n  std::optional<uint32_t> o = w > 0 ? std::optional<uint32_t>(w) : std::nullopt;\n"
            "  return o.has_value() ? o.value() * 10 : o.value_or(7);\n}\nint f() {\n  return pick(3) + pick(0);\n}")
     assert run(src, api=cpp.API) == 30 + 7
+
+
+def test_a_function_template_declared_before_its_definition():
+    src = ("template <uint32_t N>\nuint32_t scaled(uint32_t v);\nint f() {\n  return scaled<3>(2);\n}\n"
+           "template <uint32_t N>\nuint32_t scaled(uint32_t v) {\n  return v * N;\n}")
+    assert run(src, api=cpp.API) == 6

@@ -569,6 +569,9 @@ class Compiler:
         """A function template: its template parameters become leading parameters of the compiled function, filled
         at each call from the explicit template arguments (or the parameter's default)."""
         inner = [c for c in node.named_children if c.type not in ("template_parameter_list", "comment")]
+        if len(inner) == 1 and inner[0].type == "declaration" and \
+                any(d.type == "function_declarator" for d in inner[0].children_by_field_name("declarator")):
+            return  # a function template's prototype: calls resolve against its definition
         if len(inner) != 1 or inner[0].type != "function_definition":
             raise self.unsupported(node, "template other than a function template")
         params = []

@@ -113,8 +113,9 @@ def _place_lines(text: str) -> str:
 
 
 # Attribute-like macros of the kernel API headers, expanded as the preprocessor would (same length, so every
-# column and line stays where it was): `tt_l1_ptr` marks an L1 pointer, FORCE_INLINE / ALWI mean inline.
-_ATTRIBUTE_MACROS = {"tt_l1_ptr": "", "FORCE_INLINE": "inline", "ALWI": "inline"}
+# column and line stays where it was): `tt_l1_ptr` / `tt_reg_ptr` mark L1 and register pointers, FORCE_INLINE /
+# ALWI mean inline.
+_ATTRIBUTE_MACROS = {"tt_l1_ptr": "", "tt_reg_ptr": "", "FORCE_INLINE": "inline", "ALWI": "inline"}
 _ATTRIBUTE_RE = re.compile(r"\b(" + "|".join(_ATTRIBUTE_MACROS) + r")\b")
 
 
