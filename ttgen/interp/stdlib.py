@@ -112,8 +112,8 @@ def std_bit_cast(targs, value):
 # ----- <cmath>: computed in double, as the double overloads do (hosts' golden checks, kernels' scalar math) --------
 
 def _math(name: str, fn) -> None:
+    # std:: only: ttnn's helper headers define their own unqualified `ceil(a, b)` and the like
     API.function(f"std::{name}", groups=ALL, header="<cmath>")(fn)
-    API.function(name, groups=ALL, header="<math.h>")(fn)  # the C spelling, `round(x)`
 
 
 for _name, _fn in {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
