@@ -136,6 +136,14 @@ def per_kernel_constant(thunk: Callable[[], Any]) -> Any:
     return values[thunk]
 
 
+def set_per_kernel(thunk: Callable[[], Any], value: Any) -> Any:
+    """Assign a file-scope variable: the running kernel instance's copy (its initial value is `thunk`'s)."""
+    if Scheduler._current is None:
+        raise cruntime.CppRuntimeError("a global variable assigned outside any kernel run")
+    Scheduler._current.thread.kernel.file_constants[thunk] = value
+    return value
+
+
 def _static_assert_failed(message: str) -> None:
     raise cruntime.CppRuntimeError(f"static assertion failed: {message}")
 
@@ -155,6 +163,7 @@ class _Var:
     ref: bool = False  # declared as a reference: a copy here, so assigning to it would not reach the referent
     element_of: str | None = None  # a range-for `auto&` element: assigning writes back to this container slot
     bound: tuple[str, str] | None = None  # `T& r = c[i];`: (container, index) locals, read and written through
+    mutable: bool = False  # a file-scope variable: one per kernel instance (each RISC-V has its own .data)
     written: bool = False
     deferred: bool = False  # a file constant evaluated per kernel instance: `py` names its thunk
     type_param: bool = False  # a function template's `typename T`: its value is the type's name
@@ -794,13 +803,20 @@ class Compiler:
         kernel instance, since two `CreateKernel`s of one file may pass different arguments.
         """
         qualifiers = {c.text.decode() for c in node.children if c.type == "type_qualifier"}
-        if not qualifiers & {"constexpr", "const"}:
-            raise self.error(node, "file-scope variables must be constexpr or const")
+        mutable = not qualifiers & {"constexpr", "const"}
+        if mutable and self.kind == "host":
+            raise self.error(node, "file-scope variables of a host program must be constexpr or const")
         self.fn = _FunctionContext()
         statements = self._declaration(node)
         statements = self.fn.hoisted + statements  # `constexpr auto f = [](...) {...};`: the lambda's def first
         self.fn = None
         names = [self._declarator_name(d) for d in node.children_by_field_name("declarator")]
+        if mutable:  # a global variable: each kernel instance starts from the initialiser and keeps its own
+            for name, declarator in zip(names, node.children_by_field_name("declarator")):
+                self._defer_constant(name, statements, node)
+                var = self.file_constants[self.namespace + name]
+                var.mutable, var.store = True, self._store_for(node.child_by_field_name("type"), declarator)
+            return
         scope: dict[str, Any] = {}
         try:
             done = self._run_now(statements, scope)
@@ -1536,6 +1552,9 @@ class Compiler:
         return self._store(target, ast.BinOp(self._expr(target), op, ast.Constant(1)), node)
 
     def _store_bound(self, var: _Var, value: ast.expr, node: Node) -> ast.expr:
+        if var.mutable:  # a global: this kernel instance's copy
+            return self.call(self.bind(set_per_kernel, "set_per_kernel"),
+                             [ast.Name(var.py, ast.Load()), self._apply_store(var, value, node)], node)
         box, index = (ast.Name(n, ast.Load()) for n in var.bound)
         return self.call(self.rt("store_subscript"), [box, index, value], node)
 
@@ -1544,7 +1563,10 @@ class Compiler:
         name = left.text.decode()
         var = self.fn.lookup(name)
         if var is None:
-            if self._in_file(name, self.file_constants):
+            found = self._in_file(name, self.file_constants)
+            if found and self.file_constants[found].mutable:
+                return self.file_constants[found]
+            if found:
                 raise self.error(left, f"cannot assign to constant '{name}'")
             raise self.error(left, f"assignment to undeclared variable '{name}'")
         if var.element_of is not None:
@@ -1562,7 +1584,7 @@ class Compiler:
             left = left.named_children[0]
         if left.type == "identifier":
             var = self._assigned_var(left)
-            if var.bound is not None:
+            if var.bound is not None or var.mutable:
                 return self.at(ast.Expr(self._store_bound(var, value, node)), node)
             return self.at(ast.Assign([ast.Name(var.py, ast.Store())], self._apply_store(var, value, node)), node)
         return self.at(ast.Expr(self._store_expression(left, value, node)), node)
@@ -1573,7 +1595,7 @@ class Compiler:
             return self._store_expression(left.named_children[0], value, node, refusal)
         if left.type == "identifier":
             var = self._assigned_var(left)
-            if var.bound is not None:
+            if var.bound is not None or var.mutable:
                 return self._store_bound(var, value, node)
             return ast.NamedExpr(ast.Name(var.py, ast.Store()), self._apply_store(var, value, node))
         if left.type == "subscript_expression":
@@ -1825,8 +1847,8 @@ class Compiler:
         if target.type != "identifier" or self.fn is None:
             raise self.unsupported(node, "increment of a non-variable inside an expression")
         var = self._assigned_var(target)
-        if var.bound is not None or var.element_of is not None:
-            raise self.unsupported(node, "increment of a reference inside an expression")
+        if var.bound is not None or var.element_of is not None or var.mutable:
+            raise self.unsupported(node, "increment of a reference or a global inside an expression")
         op = ast.Add() if node.text.decode().replace(" ", "").count("++") else ast.Sub()
         current = ast.Name(var.py, ast.Load())
         bumped = ast.NamedExpr(ast.Name(var.py, ast.Store()),
