@@ -272,6 +272,21 @@ def _require_configured(st: ComputeState, call: str) -> None:
                                         "(or binary_op_init_common) at the start of the kernel")
 
 
+def _configure_sfpu(configured, call: str) -> ComputeState:
+    """An SFPU `*_init`: the hardware must be configured; the SFPU is then set up for `configured`."""
+    st = _state()
+    _require_configured(st, call)
+    st.sfpu = configured
+    return st
+
+
+def _require_sfpu(st: ComputeState, configured, call: str, init: str) -> None:
+    """An SFPU op needs the SFPU set up for it by its own init."""
+    if st.sfpu != configured:
+        raise violation("init-missing" if st.sfpu is None else "init-mismatch",
+                        f"{call} without {init} (SFPU configured for {st.sfpu})")
+
+
 def _set_math(st: ComputeState, math: tuple) -> None:
     """A non-reduce init also reprograms the packer, which clears reduce's edge masks."""
     st.math = math
@@ -667,17 +682,13 @@ BF16_ONE = 0x3F80  # p_sfpu::kCONST_1_FP16B
 def _register_sfpu(name: str, header: str, fn) -> None:
     @API.function(f"{name}_tile_init", groups=C, header=header, template_args=(0, 3))
     def init(targs):
-        st = _state()
-        _require_configured(st, f"{name}_tile_init")
-        st.sfpu = name
+        _configure_sfpu(name, f"{name}_tile_init")
 
     @API.function(f"{name}_tile", groups=C, header=header, template_args=(0, 4), args=(1, 3))
     def op(targs, idst, *rest):
         st = _state()
         call = f"{name}_tile"
-        if st.sfpu != name:
-            raise violation("init-missing" if st.sfpu is None else "init-mismatch",
-                            f"{call} without {name}_tile_init (SFPU configured for {st.sfpu})")
+        _require_sfpu(st, name, call, f"{name}_tile_init")
         slot = _math_slot(st, idst, call)
         if slot not in st.written:
             raise violation("dst-lifecycle", f"{call} reads DST[{slot}], which holds no result in this section")
@@ -924,17 +935,13 @@ def _sfpu_source(st: ComputeState, idst, call: str) -> np.ndarray:
 def _register_sfpu_binary(name: str, header: str, fn) -> None:
     @API.function(f"{name}_tile_init", groups=C, header=header)
     def init():
-        st = _state()
-        _require_configured(st, f"{name}_tile_init")
-        st.sfpu = name
+        _configure_sfpu(name, f"{name}_tile_init")
 
     @API.function(f"{name}_tile", groups=C, header=header, args=(3, 4))
     def op(idst0, idst1, odst, vector_mode=None):
         st = _state()
         call = f"{name}_tile"
-        if st.sfpu != name:
-            raise violation("init-missing" if st.sfpu is None else "init-mismatch",
-                            f"{call} without {name}_tile_init (SFPU configured for {st.sfpu})")
+        _require_sfpu(st, name, call, f"{name}_tile_init")
         a, b = _sfpu_source(st, idst0, call), _sfpu_source(st, idst1, call)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             _write_dst(st, _math_slot(st, odst, call), fn(a, b))
@@ -946,9 +953,7 @@ for _name, (_header, _fn) in _SFPU_BINARY.items():
 
 @API.function("fill_tile_init", groups=C, header="api/compute/eltwise_unary/fill.h")
 def fill_tile_init():
-    st = _state()
-    _require_configured(st, "fill_tile_init")
-    st.sfpu = "fill"
+    _configure_sfpu("fill", "fill_tile_init")
 
 
 @API.function("fill_tile", groups=C, header="api/compute/eltwise_unary/fill.h")
@@ -964,9 +969,7 @@ MASK_H = "api/compute/mask.h"
 
 @API.function("mask_tile_init", groups=C, header=MASK_H)
 def mask_tile_init():
-    st = _state()
-    _require_configured(st, "mask_tile_init")
-    st.sfpu = "mask"
+    _configure_sfpu("mask", "mask_tile_init")
 
 
 @API.function("mask_tile", groups=C, header=MASK_H, args=(2, 3))
@@ -974,8 +977,7 @@ def mask_tile(idst_data, idst2_mask, data_format=None):
     """Zero each element of DST[idst_data] whose mask is 0. The mask is read from DST[idst_data + 1] whatever
     idst2_mask says: ckernel_sfpu_mask.h reads dst_reg[32], one tile further (mask.h documents the quirk)."""
     st = _state()
-    if st.sfpu != "mask":
-        raise violation("init-missing", f"mask_tile without mask_tile_init (SFPU configured for {st.sfpu})")
+    _require_sfpu(st, "mask", "mask_tile", "mask_tile_init")
     data = _sfpu_source(st, idst_data, "mask_tile")
     mask = _sfpu_source(st, int(idst_data) + 1, "mask_tile (its mask, DST[idst_data + 1])")
     _write_dst(st, _math_slot(st, idst_data, "mask_tile"), np.where(mask == 0, np.float32(0), data))
@@ -983,9 +985,7 @@ def mask_tile(idst_data, idst2_mask, data_format=None):
 
 @API.function("copy_dest_values_init", groups=C, header="api/compute/copy_dest_values.h")
 def copy_dest_values_init():
-    st = _state()
-    _require_configured(st, "copy_dest_values_init")
-    st.sfpu = "copy_dest_values"
+    _configure_sfpu("copy_dest_values", "copy_dest_values_init")
 
 
 @API.function("copy_dest_values", groups=C, header="api/compute/copy_dest_values.h", template_args=(0, 1))
@@ -1003,9 +1003,7 @@ _TYPECAST_FORMATS = {0: "float32", 4: "tf32", 5: "bfloat16", 6: "bfloat8_b", 7: 
 
 @API.function("typecast_tile_init", groups=C, header="api/compute/eltwise_unary/typecast.h", template_args=(2, 2))
 def typecast_tile_init(targs):
-    st = _state()
-    _require_configured(st, "typecast_tile_init")
-    st.sfpu = ("typecast", int(targs[0]), int(targs[1]))
+    _configure_sfpu(("typecast", int(targs[0]), int(targs[1])), "typecast_tile_init")
 
 
 @API.function("typecast_tile", groups=C, header="api/compute/eltwise_unary/typecast.h", template_args=(2, 2))
@@ -1034,9 +1032,7 @@ BS_H = "api/compute/eltwise_unary/binop_with_scalar.h"
 
 @API.function("binop_with_scalar_tile_init", groups=C, header=BS_H)
 def binop_with_scalar_tile_init():
-    st = _state()
-    _require_configured(st, "binop_with_scalar_tile_init")
-    st.sfpu = "binop_with_scalar"
+    _configure_sfpu("binop_with_scalar", "binop_with_scalar_tile_init")
 
 
 def _register_scalar_op(name: str, fn) -> None:
@@ -1044,9 +1040,7 @@ def _register_scalar_op(name: str, fn) -> None:
     def op(idst, param1):
         st = _state()
         call = f"{name}_unary_tile"
-        if st.sfpu != "binop_with_scalar":
-            raise violation("init-missing" if st.sfpu is None else "init-mismatch",
-                            f"{call} without binop_with_scalar_tile_init (SFPU configured for {st.sfpu})")
+        _require_sfpu(st, "binop_with_scalar", call, "binop_with_scalar_tile_init")
         scalar = np.array([int(param1) & 0xFFFF_FFFF], dtype=np.uint32).view(np.float32)[0]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             _write_dst(st, _math_slot(st, idst, call), fn(_sfpu_source(st, idst, call), scalar))
@@ -1071,17 +1065,13 @@ PARAM_SFPU_OPS = {
 def _register_param_sfpu(name: str, header: str, fn) -> None:
     @API.function(f"{name}_tile_init", groups=C, header=header)
     def init():
-        st = _state()
-        _require_configured(st, f"{name}_tile_init")
-        st.sfpu = name
+        _configure_sfpu(name, f"{name}_tile_init")
 
     @API.function(f"{name}_tile", groups=C, header=header)
     def op(idst, param0):
         st = _state()
         call = f"{name}_tile"
-        if st.sfpu != name:
-            raise violation("init-missing" if st.sfpu is None else "init-mismatch",
-                            f"{call} without {name}_tile_init (SFPU configured for {st.sfpu})")
+        _require_sfpu(st, name, call, f"{name}_tile_init")
         value = np.array([int(param0) & 0xFFFF_FFFF], dtype=np.uint32).view(np.float32)[0]
         with np.errstate(over="ignore", invalid="ignore"):
             _write_dst(st, _math_slot(st, idst, call), fn(_sfpu_source(st, idst, call), value))
