@@ -165,17 +165,12 @@ def _engine(value) -> MersenneTwister:
     return value
 
 
-class UniformReal(CppObject):
-    """std::uniform_real_distribution<T>(a, b): (b - a) * generate_canonical<T>(g) + a, computed in T."""
+class _Distribution(CppObject):
+    """A distribution's bounds, as `a()`/`b()` (and `min()`/`max()`) give them."""
 
-    cpp_name = "std::uniform_real_distribution"
     cpp_methods = frozenset({"a", "b", "min", "max"})
-
-    def __init__(self, element: str, a=0.0, b=1.0):
-        self.dtype = {"float": np.float32, "double": np.float64}.get(element)
-        if self.dtype is None:
-            raise CppRuntimeError(f"uniform_real_distribution<{element}> needs float or double")
-        self._a, self._b = self.dtype(a), self.dtype(b)
+    _a: Any
+    _b: Any
 
     def a(self):
         return self._a
@@ -184,6 +179,18 @@ class UniformReal(CppObject):
         return self._b
 
     min, max = a, b
+
+
+class UniformReal(_Distribution):
+    """std::uniform_real_distribution<T>(a, b): (b - a) * generate_canonical<T>(g) + a, computed in T."""
+
+    cpp_name = "std::uniform_real_distribution"
+
+    def __init__(self, element: str, a=0.0, b=1.0):
+        self.dtype = {"float": np.float32, "double": np.float64}.get(element)
+        if self.dtype is None:
+            raise CppRuntimeError(f"uniform_real_distribution<{element}> needs float or double")
+        self._a, self._b = self.dtype(a), self.dtype(b)
 
     def __call__(self, engine) -> Any:
         g = _engine(engine)
@@ -198,11 +205,10 @@ class UniformReal(CppObject):
             return self.dtype((self._b - self._a) * self.dtype(canonical) + self._a)
 
 
-class UniformInt(CppObject):
+class UniformInt(_Distribution):
     """std::uniform_int_distribution<T>(a, b): inclusive, by Lemire's method on 32-bit draws (libstdc++)."""
 
     cpp_name = "std::uniform_int_distribution"
-    cpp_methods = frozenset({"a", "b", "min", "max"})
 
     def __init__(self, element: str, a=0, b=None):
         self.store = INTEGRAL_STORE.get(element.removeprefix("std::"))
@@ -213,14 +219,6 @@ class UniformInt(CppObject):
             raise CppRuntimeError(f"uniform_int_distribution({self._a}, {self._b}): a > b")
         if self._b - self._a > 0xFFFF_FFFF:
             raise CppRuntimeError("uniform_int_distribution ranges wider than 32 bits are not modelled")
-
-    def a(self):
-        return self._a
-
-    def b(self):
-        return self._b
-
-    min, max = a, b
 
     def __call__(self, engine) -> Any:
         g = _engine(engine)
