@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import Location, TtgenError
 from . import all_api  # noqa: F401 - importing registers the API entries
 from .checks import Violation, as_violation
@@ -25,9 +23,8 @@ from .cpp import compile_file
 from .cruntime import CppException
 from .host import HostRun
 from .memory import keep_freed_memory
-from .runner import RunError, RunReport
+from .runner import RunError, RunReport, record_run, run_host
 from .scheduler import Budget
-from .watchdog import host_watchdog
 
 _MAIN = re.compile(r"\bint\s+main\s*\(")
 
@@ -79,12 +76,7 @@ def run_example(folder: str | Path, seed: int = 0, schedule_seed: int | None = N
     run.find_kernel = kernel_finder(folder)
     try:
         compiled = compile_file(host, "host")
-        HostRun._current = run
-        try:
-            with np.errstate(all="ignore"), host_watchdog(budget):
-                status = compiled.entry("main")(*_main_arguments(compiled, host))
-        finally:
-            HostRun._current = None
+        status = run_host(compiled, run, budget, *_main_arguments(compiled, host))
         report.exit_status = 0 if status is None else int(status)
     except CppException as exc:  # std::terminate: the exit status of an abort
         report.exit_status = 134
@@ -97,10 +89,7 @@ def run_example(folder: str | Path, seed: int = 0, schedule_seed: int | None = N
         report.violation = as_violation(exc, "host")
     finally:
         report.printed = run.printed
-        report.steps, report.programs = run.steps, run.programs_run
-        report.dram_read_bytes, report.dram_written_bytes = run.device.dram.traffic()
-        report.cycles, report.timeline = run.device.clock, [p for p in run.programs if p.launched]
-        report.warnings = [w for p in run.programs for w in p.warnings]
+        record_run(report, run)
     if report.violation is None and report.exit_status != 0:
         report.violation = Violation("host-exit", f"the host program returned {report.exit_status}",
                                      Location(str(host)))

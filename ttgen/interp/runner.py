@@ -66,6 +66,26 @@ def read_metadata(folder: Path) -> dict:
     return meta
 
 
+def run_host(compiled, run: HostRun, budget: Budget, *args):
+    """Execute a compiled host program's `main` as `run` (the status it returns)."""
+    HostRun._current = run
+    try:
+        # Device arithmetic follows IEEE (a broken kernel may well make infinities and NaNs): the comparison
+        # reports them, numpy's floating-point warnings would only be noise.
+        with np.errstate(all="ignore"), host_watchdog(budget):
+            return compiled.entry("main")(*args)
+    finally:
+        HostRun._current = None
+
+
+def record_run(report: RunReport, run: HostRun) -> None:
+    """What a host run did, into its report: steps, programs, DRAM traffic, modelled time, warnings."""
+    report.steps, report.programs = run.steps, run.programs_run
+    report.dram_read_bytes, report.dram_written_bytes = run.device.dram.traffic()
+    report.cycles, report.timeline = run.device.clock, [p for p in run.programs if p.launched]
+    report.warnings = [w for p in run.programs for w in p.warnings]
+
+
 def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = None,
                budget: Budget | None = None, timed: bool = False, adjust_inputs=None) -> RunReport:
     """Run the host program of `folder` (and through it every kernel) and compare with the reference. With
@@ -93,15 +113,7 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
         inputs = adjust_inputs(inputs)
     run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget, timed=timed)
     try:
-        host_file = compile_file(folder / meta["host"], "host")
-        HostRun._current = run
-        try:
-            # Device arithmetic follows IEEE (a broken kernel may well make infinities and NaNs): the comparison
-            # reports them, numpy's floating-point warnings would only be noise.
-            with np.errstate(all="ignore"), host_watchdog(budget):
-                status = host_file.entry("main")()
-        finally:
-            HostRun._current = None
+        status = run_host(compile_file(folder / meta["host"], "host"), run, budget)
         if status not in (0, None):
             raise Violation("host-api", f"host program returned {status}", Location(str(folder / meta["host"])))
     except Violation as exc:
@@ -113,10 +125,7 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
         report.violation = as_violation(exc, "host")
         return report
     finally:
-        report.steps, report.programs = run.steps, run.programs_run
-        report.dram_read_bytes, report.dram_written_bytes = run.device.dram.traffic()
-        report.cycles, report.timeline = run.device.clock, [p for p in run.programs if p.launched]
-        report.warnings = [w for p in run.programs for w in p.warnings]
+        record_run(report, run)
     missing = [name for name in meta["outputs"] if name not in run.outputs]
     if missing:
         report.violation = Violation("host-api", f"the host program never wrote output {missing[0]!r} "
