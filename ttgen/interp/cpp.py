@@ -326,21 +326,14 @@ class Compiler:
         own = defines
         if self.headers is not None:
             defines = {**self._helper_macros(source, defines), **defines}
-        if needs_preprocessing(source, defines):
-            try:
-                source = preprocess(source, self.path, defines)
-            except PreprocessError as exc:
-                if not (self.standalone and defines != own):
-                    raise CompileError(f"preprocessor: {str(exc).strip()}", Location(self.path, exc.line or None)) \
-                        from None
-                # alone, a helper's macros may need the host's defines to evaluate: go on without them
-                defines, source = own, self.source
-                if needs_preprocessing(source, own):
-                    try:
-                        source = preprocess(source, self.path, own)
-                    except PreprocessError as again:
-                        raise CompileError(f"preprocessor: {str(again).strip()}",
-                                           Location(self.path, again.line or None)) from None
+        try:
+            source = self._preprocessed(defines)
+        except CompileError:
+            if not (self.standalone and defines != own):
+                raise
+            # alone, a helper's macros may need the host's defines to evaluate: go on without them
+            defines = own
+            source = self._preprocessed(own)
         if self.headers is not None:
             self.visible = self.headers.visible(source, self.path)
         tree = Parser(_LANGUAGE).parse(expand_attribute_macros(source).encode())
@@ -371,6 +364,15 @@ class Compiler:
         return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"),
                             {name: entry.header for name, entry in self.unmodelled.items()}, plain,
                             self.unmodelled_uses)
+
+    def _preprocessed(self, defines: Mapping[str, str]) -> str:
+        """The file's text after the preprocessor (as it is when it needs none); a directive error at its line."""
+        if not needs_preprocessing(self.source, defines):
+            return self.source
+        try:
+            return preprocess(self.source, self.path, defines)
+        except PreprocessError as exc:
+            raise CompileError(f"preprocessor: {str(exc).strip()}", Location(self.path, exc.line or None)) from None
 
     def _helper_macros(self, source: str, defines: Mapping[str, str]) -> dict[str, str]:
         """The macros of the kernel helper headers this file includes (ttnn's, outside `tt_metal/`) that it uses,
@@ -414,8 +416,8 @@ class Compiler:
                 break
             guessed.update(dict.fromkeys(found, ""))
             try:
-                retry = preprocess(self.source, self.path, {**defines, **guessed})
-            except PreprocessError:
+                retry = self._preprocessed({**defines, **guessed})
+            except CompileError:
                 break
             tree = Parser(_LANGUAGE).parse(expand_attribute_macros(retry).encode())
             bad = self._first_error(tree.root_node)
