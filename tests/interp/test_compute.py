@@ -70,9 +70,11 @@ def bf16(x):
     return np.asarray(x, np.float32).astype(ml_dtypes.bfloat16).astype(np.float32)
 
 
-def program(dev, compute_src, n=2, out_fmt="bfloat16", **compute_cfg):
+def program(dev, compute_src, n=2, out_fmt="bfloat16", inputs=None, **compute_cfg):
+    """Reader (two inputs into c_0, c_1), the compute kernel, writer (c_16): random bf16 inputs unless given."""
     rng = np.random.default_rng(1)
-    a_t, b_t = bf16(rng.uniform(-1, 1, (n, 32, 32))), bf16(rng.uniform(-1, 1, (n, 32, 32)))
+    a_t, b_t = inputs if inputs is not None else \
+        (bf16(rng.uniform(-1, 1, (n, 32, 32))), bf16(rng.uniform(-1, 1, (n, 32, 32))))
     a, b = dev.buffer(a_t), dev.buffer(b_t)
     out = dev.buffer(np.zeros((n, 32, 32), np.float32), out_fmt)
     for index in (0, 1):
@@ -432,13 +434,7 @@ def test_mask_tile_zeroes_where_the_next_dst_tile_is_zero(dev):
     rng = np.random.default_rng(4)
     data = bf16(rng.uniform(-1, 1, (n, 32, 32)))
     mask = (rng.uniform(size=(n, 32, 32)) < 0.5).astype(np.float32)
-    a, b = dev.buffer(data), dev.buffer(mask)
-    out = dev.buffer(np.zeros((n, 32, 32), np.float32))
-    for index in (0, 1, 16):
-        dev.cb(index, 2)
-    dev.kernel("dataflow", FEED, args=[a.address, b.address, n], compile_args=[2, 2048, 2, 2048])
-    dev.kernel("compute", MASK, args=[n])
-    dev.kernel("dataflow", DRAIN, args=[out.address, n], compile_args=[2, 2048], processor="RISCV_1")
+    _, _, out = program(dev, MASK, n=n, inputs=(data, mask))
     dev.launch()
     assert np.array_equal(result(out), np.where(mask == 0, 0, data))
 
@@ -470,25 +466,22 @@ def test_pack_untilize_writes_a_stripe_of_rows(dev):
     """Two tiles side by side come out as 32 rows of 64 values (the stripe of two pages), not as two tiles."""
     n = 2
     data = bf16(np.random.default_rng(5).uniform(-1, 1, (n, 32, 32)))
-    a = dev.buffer(data)
-    out = dev.buffer(np.zeros((n, 32, 32), np.float32))
-    dev.cb(0, 2)
-    dev.cb(16, 2)
-    dev.kernel("dataflow", READ_A, args=[a.address, n], compile_args=[2, 2048])
-    dev.kernel("compute", UNTILIZE, args=[n])
-    dev.kernel("dataflow", DRAIN, args=[out.address, n], compile_args=[2, 2048], processor="RISCV_1")
+
+    def untilize(run, source):
+        a, out = run.buffer(data), run.buffer(np.zeros((n, 32, 32), np.float32))
+        run.cb(0, 2)
+        run.cb(16, 2)
+        run.kernel("dataflow", READ_A, args=[a.address, n], compile_args=[2, 2048])
+        run.kernel("compute", source, args=[n])
+        run.kernel("dataflow", DRAIN, args=[out.address, n], compile_args=[2, 2048], processor="RISCV_1")
+        return out
+
+    out = untilize(dev, UNTILIZE)
     dev.launch()
     rows = out.data.view(ml_dtypes.bfloat16).astype(np.float32).reshape(32, 64)
     assert np.array_equal(rows, np.concatenate([data[0], data[1]], axis=1))
-    dev2 = type(dev)()
-    a2 = dev2.buffer(data)
-    out2 = dev2.buffer(np.zeros((n, 32, 32), np.float32))
-    dev2.cb(0, 2)
-    dev2.cb(16, 2)
-    dev2.kernel("dataflow", READ_A, args=[a2.address, n], compile_args=[2, 2048])
-    dev2.kernel("compute", UNTILIZE.replace("pack_untilize_dest<2>(", "pack_untilize_dest<1>("), args=[n])
-    dev2.kernel("dataflow", DRAIN, args=[out2.address, n], compile_args=[2, 2048], processor="RISCV_1")
-    assert violation_of(dev2).check == "init-mismatch"
+    untilize(mismatched := type(dev)(), UNTILIZE.replace("pack_untilize_dest<2>(", "pack_untilize_dest<1>("))
+    assert violation_of(mismatched).check == "init-mismatch"
 
 
 READ_A = FEED.replace("""        cb_reserve_back(tt::CBIndex::c_1, 1);
