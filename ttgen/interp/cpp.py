@@ -293,7 +293,7 @@ class Compiler:
 
     def _runtime_names(self) -> None:
         for name in ("cdiv", "cmod", "cast", "tick", "member", "set_member", "deref", "subscript",
-                     "store_subscript", "iterate", "unpack", "element", "indices", "catches", "throw",
+                     "store_subscript", "iterate", "unpack", "indices", "catches", "throw",
                      "invoke", "store_at"):
             self.globals[f"rt_{name}"] = getattr(cruntime, name)
 
@@ -1243,7 +1243,7 @@ class Compiler:
         box, index = var.element_of, self.fn.fresh("index")
         load = lambda name: ast.Name(name, ast.Load())  # noqa: E731
         take = self.at(ast.Assign([ast.Name(var.py, ast.Store())], self.call(
-            self.rt("element"), [load(box), load(index)], node)), node)
+            self.rt("subscript"), [load(box), load(index)], node)), node)
         back = self.at(ast.Expr(self.call(self.rt("store_subscript"), [load(box), load(index), load(var.py)],
                                           node)), node)
         loop = ast.For(ast.Name(index, ast.Store()), self.call(self.rt("indices"), [load(box)], node),
@@ -1688,7 +1688,7 @@ class Compiler:
         name = node.text.decode()
         var = self.fn.lookup(name) if self.fn else None
         if var is not None and var.bound is not None:
-            return self.call(self.rt("element"), [ast.Name(n, ast.Load()) for n in var.bound], node)
+            return self.call(self.rt("subscript"), [ast.Name(n, ast.Load()) for n in var.bound], node)
         if var is not None:
             return ast.Name(var.py, ast.Load())
         return self._e_qualified_identifier(node)

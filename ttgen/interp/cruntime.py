@@ -280,9 +280,6 @@ def iterate(obj: Any) -> Any:
     raise CppRuntimeError(f"cannot iterate over a {type_name_of(obj)}")
 
 
-element = subscript
-
-
 def invoke(callee: Any, *args: Any) -> Any:
     """`value(args)`: a lambda, or an object with an operator() (a random engine, a distribution)."""
     if isinstance(callee, CppObject) and callable(callee) or inspect.isfunction(callee):
