@@ -176,9 +176,7 @@ ADDRGEN_H = "internal/dataflow/dataflow_api_addrgen.h"
 
 def _tile_bytes(data_format: int) -> int:
     """MUL_WITH_TILE_SIZE<1024>(format, 1): a 32x32 tile's bytes by the device DataFormat (bfp8 the default)."""
-    fmt = int(data_format) & 0x1F
-    names = {v: k for k, v in DEVICE_DATA_FORMATS.items()}
-    name = names.get(fmt, "")
+    name = _FORMAT_BY_VALUE.get(int(data_format) & 0x1F, "")
     if name == "UInt8":
         return 1024
     if name in ("UInt16", "Float16", "Float16_b"):
@@ -613,6 +611,7 @@ TENSIX_TYPES_H = "internal/tt-1xx/wormhole/wormhole_b0_defines/tensix_types.h"
 DEVICE_DATA_FORMATS = {"Float32": 0, "Float16": 1, "Bfp8": 2, "Bfp4": 3, "Tf32": 4, "Float16_b": 5, "Bfp8_b": 6,
                        "Bfp4_b": 7, "Int32": 8, "UInt16": 9, "Lf8": 10, "Bfp2": 11, "Int8": 14, "Bfp2_b": 15,
                        "UInt32": 24, "Fp8_e4m3": 26, "UInt8": 30, "Invalid": 0xFF}
+_FORMAT_BY_VALUE = {value: name for name, value in DEVICE_DATA_FORMATS.items()}
 API.constants("DataFormat", DEVICE_DATA_FORMATS, groups=DEVICE, header=TENSIX_TYPES_H)
 
 
