@@ -443,25 +443,28 @@ class MeshBuffer(CppObject):
     def is_l1(self) -> bool:
         return isinstance(self.buffer, L1Buffer)
 
+    def _l1_pages(self):
+        """(page, the L1 bytes of its bank that hold it), for an L1 buffer."""
+        device = _run().device
+        for page in range(self.buffer.num_pages):
+            (x, y), address = self.buffer.page_location(page)
+            yield page, device.core(x, y).l1[address:address + self.buffer.page_size]
+
     def read_pages(self) -> np.ndarray:
         """(num_pages, page_size) bytes, wherever the pages live."""
         if not self.is_l1():
             return self.buffer.pages()
-        device = _run().device
         pages = np.empty((self.buffer.num_pages, self.buffer.page_size), dtype=np.uint8)
-        for page in range(self.buffer.num_pages):
-            (x, y), address = self.buffer.page_location(page)
-            pages[page] = device.core(x, y).l1[address:address + self.buffer.page_size]
+        for page, held in self._l1_pages():
+            pages[page] = held
         return pages
 
     def write_pages(self, pages: np.ndarray) -> None:
         if not self.is_l1():
             self.buffer.pages()[:] = pages
             return
-        device = _run().device
-        for page in range(self.buffer.num_pages):
-            (x, y), address = self.buffer.page_location(page)
-            device.core(x, y).l1[address:address + self.buffer.page_size] = pages[page]
+        for page, held in self._l1_pages():
+            held[:] = pages[page]
 
     def address(self):
         return self.buffer.address
