@@ -1336,7 +1336,8 @@ class Compiler:
             if not is_auto and self._type_text(type_node) not in _SCALAR_TYPES and \
                     not self._type_params_in(self._type_text(type_node)):
                 self._class_type(type_node)  # the declared type must exist, as for a compiler
-            if self.local_types and target.type != "reference_declarator":  # T b = a copies a struct a
+            if target.type == "identifier" and (is_auto or self._type_text(type_node) not in _SCALAR_TYPES):
+                # T b = a (or auto b = a) copies a struct, union or vector a: b is a new object, not a second name
                 value = self.call(self.bind(cruntime.copy_value, "copy_value"), [value], node)
         var = self.fn.declare(name, store, target.type == "reference_declarator")
         if value_node is None and isinstance(value, ast.Constant) and value.value is None:
@@ -1539,6 +1540,10 @@ class Compiler:
                 value = ast.BinOp(current, self._AUG[op](), value)
             else:
                 raise self.unsupported(node, f"operator {op}")
+        elif left.type == "identifier" and self.fn is not None:
+            var = self.fn.lookup(left.text.decode())
+            if var is not None and var.store is None and not var.ref and var.bound is None:
+                value = self.call(self.bind(cruntime.copy_value, "copy_value"), [value], node)  # b = a copies a
         return left, value
 
     def _e_assignment_expression(self, node: Node) -> ast.expr:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import arch
 from ..numerics import layout
-from ..numerics.formats import FORMATS, DataFormat, decode_tile, encode_tile
+from ..numerics.formats import FORMATS, HOST_ONLY, DataFormat, decode_tile, encode_tile
 from . import program as prog
 from .api import API, DEVICE, HOST
 from .checks import current_cpp_location, violation
@@ -49,6 +49,7 @@ class HostRun:
     seed_value: int = 0  # what std::random_device yields first (the run's --seed)
     find_kernel: Any = None  # CreateKernel's file lookup when not simply under kernel_root (example.py)
     printed: list = field(default_factory=list)  # (stream, text) of each fmt::print, in order
+    input_dtypes: dict[str, str] = field(default_factory=dict)  # kernel.json's dtype of each input
 
     _current: ClassVar["HostRun | None"] = None
 
@@ -206,6 +207,9 @@ class CppVector(CppObject):
             items = []
         self.items = np.asarray(items, dtype=self.dtype) if self.dtype is not None else list(items)
 
+    def cpp_copy(self) -> "CppVector":
+        return CppVector(self.element, self.items.copy() if self.dtype is not None else list(self.items))
+
     def push_back(self, value) -> None:
         if self.dtype is not None:
             self.items = np.append(self.items, np.asarray([value], dtype=self.dtype))
@@ -282,6 +286,8 @@ def _vector(targs, count=None, value=None):
     vec = CppVector(str(targs[0]) if targs else "uint32_t")
     if isinstance(count, list):  # std::vector<T> v{a, b, c}
         vec.items = CppVector(vec.element, count).items
+    elif isinstance(count, CppVector):  # the copy constructor, std::vector<T> v(other)
+        vec.items = count.cpp_copy().items
     elif count is not None:
         vec.resize(count, 0 if value is None else value)
     return vec
@@ -554,9 +560,14 @@ def create_program():
     return Program()
 
 
+# The integral element types a host vector stores as a Python list, as their little-endian bytes.
+_INTEGRAL = {"uint8_t": "u1", "int8_t": "i1", "uint16_t": "<u2", "int16_t": "<i2", "uint32_t": "<u4",
+             "int32_t": "<i4", "uint64_t": "<u8"}
+
+
 def _element_bytes(vec: CppVector) -> np.ndarray:
     if vec.dtype is None:
-        return np.asarray(vec.items, dtype=np.uint32).view(np.uint8)
+        return np.asarray(vec.items, dtype=_INTEGRAL.get(vec.element, "<u4")).view(np.uint8)
     return np.ascontiguousarray(vec.items).view(np.uint8)
 
 
@@ -858,23 +869,28 @@ def corerange_to_cores(crs, max_cores=None, row_wise=False):
 # ----- layout helpers and I/O --------------------------------------------------------------------------------
 
 def _matrix(vec, m, n, what: str) -> np.ndarray:
-    if not isinstance(vec, CppVector) or vec.dtype is None:
-        raise violation("host-api", f"{what} takes a std::vector of a floating type")
+    """The elements of a std::vector<T> (T a floating or integral type, as tilize_utils.hpp's templates take)."""
+    if not isinstance(vec, CppVector) or (vec.dtype is None and vec.element not in _INTEGRAL):
+        raise violation("host-api", f"{what} takes a std::vector of a floating or integral type")
     if len(vec.items) != int(m) * int(n):
         raise violation("host-api", f"{what}: vector of {len(vec.items)} elements is not {int(m)} x {int(n)}")
-    return vec.items
+    return vec.items if vec.dtype is not None else np.asarray(vec.items, dtype=_INTEGRAL[vec.element])
+
+
+def _same_vector(like: CppVector, values: np.ndarray) -> CppVector:
+    return CppVector(like.element, values if like.dtype is not None else values.tolist())
 
 
 @API.function("tilize_nfaces", groups=H, header="tt-metalium/tilize_utils.hpp")
 def tilize_nfaces(input, m, n):
     data = _matrix(input, m, n, "tilize_nfaces")
-    return CppVector(input.element, layout.tilize(data.reshape(int(m), int(n))))
+    return _same_vector(input, layout.tilize(data.reshape(int(m), int(n))))
 
 
 @API.function("untilize_nfaces", groups=H, header="tt-metalium/tilize_utils.hpp")
 def untilize_nfaces(input, m, n):
     data = _matrix(input, m, n, "untilize_nfaces")
-    return CppVector(input.element, layout.untilize(data, int(m), int(n)).reshape(-1))
+    return _same_vector(input, layout.untilize(data, int(m), int(n)).reshape(-1))
 
 
 def _pack_block_float(fmt: str, what: str, data, row_major_input, is_exp_a):
@@ -934,7 +950,10 @@ def read_input(targs, name, count):
     if data.size != int(count):
         raise violation("host-api", f"read_input({name!r}, {int(count)}) but input {name} has {data.size} elements")
     element = str(targs[0])
-    if element in ("uint32_t", "int32_t"):
+    fp8 = HOST_ONLY.get(run.input_dtypes.get(name, ""))
+    if element == "uint8_t" and fp8 is not None:  # the <name>.bin of an FP8 input holds its codes
+        return CppVector(element, data.reshape(-1).astype(fp8).view(np.uint8).tolist())
+    if element in ("uint32_t", "int32_t", "uint8_t"):
         values = data.reshape(-1)
         if not np.array_equal(values, np.round(values)):
             raise violation("host-api", f"read_input<{element}>({name!r}): input {name} is not integral")

@@ -111,7 +111,8 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
         return report
     if adjust_inputs is not None:
         inputs = adjust_inputs(inputs)
-    run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget, timed=timed)
+    run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget, timed=timed,
+                  input_dtypes={name: t["dtype"] for name, t in meta["inputs"].items()})
     try:
         status = run_host(compile_file(folder / meta["host"], "host"), run, budget)
         if status not in (0, None):
@@ -150,7 +151,8 @@ def collect_programs(folder: str | Path) -> list:
     compiler can say what is wrong with them."""
     folder = Path(folder)
     meta = read_metadata(folder)
-    run = HostRun(kernel_root=str(folder), inputs=reference.make_inputs(meta, 0), dry=True)
+    run = HostRun(kernel_root=str(folder), inputs=reference.make_inputs(meta, 0), dry=True,
+                  input_dtypes={name: t["dtype"] for name, t in meta["inputs"].items()})
     host_file = compile_file(folder / meta["host"], "host")
     HostRun._current = run
     try:

@@ -18,10 +18,11 @@ class CBPlan:
     fmt: DataFormat
     pages: int
     purpose: str  # one line for --explain and the host comment
+    page_bytes: int | None = None  # a page that is not one tile (raw scalars read with pointers or read_tile_value)
 
     @property
     def page_size(self) -> int:
-        return self.fmt.tile_bytes
+        return self.page_bytes or self.fmt.tile_bytes
 
     @property
     def total_size(self) -> int:

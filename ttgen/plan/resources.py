@@ -24,7 +24,8 @@ def partials_format(spec: Spec, output: DataFormat) -> DataFormat:
 def tile_format(spec: Spec, tensor: TensorSpec) -> DataFormat:
     """The tile format a tensor's pages have on the device: its dtype's, or the one schedule.carry names."""
     if tensor.name in spec.schedule.carry:
-        return FORMATS[spec.schedule.carry[tensor.name]]
+        carry = spec.schedule.carry[tensor.name]
+        return FORMATS["uint8" if carry == "float8" else carry]  # float8: the FP8 codes themselves, one byte each
     if tensor.dtype not in TENSIX_FORMATS:
         raise spec.error(f"dtype {tensor.dtype} has no Tensix tile format; carry it in one with schedule.carry",
                          tensor.group, tensor.name, "dtype")

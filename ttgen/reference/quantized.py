@@ -56,6 +56,8 @@ def _expand(scale: np.ndarray, rows: int, cols: int) -> np.ndarray:
 
 
 def _carry_error(values: np.ndarray, carry: str) -> np.ndarray:
+    if carry in ("float8", "bfloat16"):  # widened on the device, or by the host: every FP8 value is a bfloat16
+        return np.zeros(values.shape)
     return np.abs(values - round_to(values, carry)).astype(np.float64)
 
 
