@@ -54,6 +54,15 @@ def test_check_prints_one_table(capsys):
     assert main(["check", str(SPECS / "elementwise_add.yaml"), str(SPECS / "gemm.yaml")]) == 0
     out = capsys.readouterr().out
     assert "ttgen check" in out and out.count("passed") == 2
+    assert "max |error|" in out  # the measured error, beside its ratio to the tolerance
+
+
+def test_explain_prints_the_plan_and_writes_nothing(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", str(SPECS / "fp8_gemm.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "DRAM bytes read: 2639872" in out and "widened to bfloat16" in out
+    assert not any(tmp_path.iterdir())
 
 
 def test_missing_spec_path(capsys):

@@ -71,6 +71,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return FAILED if failures else OK
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    failures = 0
+    for path in spec_files(args.specs):
+        try:
+            plan = _plan(path)
+        except TtgenError as exc:
+            warn(str(exc))
+            failures += 1
+            continue
+        say(f"{path}:")
+        for line in plan.explain:
+            say(f"    {line}")
+    return FAILED if failures else OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .paths import SCHEMA_FILE
 
@@ -211,7 +226,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     headers = _compile_headers(args)
     table = Table(title="ttgen check")
-    columns = ["kernel", "render", *(["g++"] if headers else []), "run", "max error / tolerance", "seconds"]
+    columns = ["kernel", "render", *(["g++"] if headers else []), "run", "max |error|", "max error / tolerance",
+               "seconds"]
     for column in columns:
         table.add_column(column)
     failures = 0
@@ -221,7 +237,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 folder = render_to(_plan(path), Path(tmp))
             except TtgenError as exc:
                 warn(str(exc))
-                table.add_row(path.stem, "error", *(["-"] if headers else []), "-", "-", "-")
+                table.add_row(path.stem, "error", *(["-"] if headers else []), "-", "-", "-", "-")
                 failures += 1
                 continue
             compiled = []
@@ -239,7 +255,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 report, seconds = _run_one(folder, args)
             except TtgenError as exc:
                 warn(str(exc))
-                table.add_row(path.stem, "ok", *compiled, "error", "-", "-")
+                table.add_row(path.stem, "ok", *compiled, "error", "-", "-", "-")
                 failures += 1
                 continue
             if not report.ok:
@@ -247,7 +263,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 for line in describe(report):
                     warn(line)
             ratio = max((c.max_bound_ratio for c in report.comparisons), default=None)
+            error = max((c.max_error for c in report.comparisons), default=None)
             table.add_row(path.stem, "ok", *compiled, "passed" if report.ok else report.summary(),
+                          "-" if error is None else f"{error:.3g}",
                           "-" if ratio is None else f"{100 * ratio:.0f}%", f"{seconds:.2f}")
     console().print(table)
     return FAILED if failures else OK
@@ -261,7 +279,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .render import render_to
 
     table = Table(title="ttgen bench (modelled Wormhole n150 time)")
-    for column in ("kernel", "cycles", "µs", "achieved", "bound", "% of roofline", "core util", "bottleneck"):
+    for column in ("kernel", "cycles", "µs", "achieved", "DRAM read", "bound", "% of roofline", "core util",
+                   "bottleneck"):
         table.add_column(column, justify="left" if column in ("kernel", "bottleneck") else "right")
     results, failures = [], 0
     with tempfile.TemporaryDirectory(prefix="ttgen-bench-") as tmp:
@@ -282,7 +301,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             results.append((path.stem, perf))
             rate = (f"{perf.flops / perf.seconds / 1e12:.2f} TFLOP/s" if perf.flops else
                     f"{perf.bytes / perf.seconds / 1e9:.0f} GB/s")
-            table.add_row(path.stem, f"{perf.cycles:.0f}", f"{perf.seconds * 1e6:.1f}", rate, perf.bound,
+            table.add_row(path.stem, f"{perf.cycles:.0f}", f"{perf.seconds * 1e6:.1f}", rate,
+                          f"{report.dram_read_bytes / 2**20:.2f} MiB", perf.bound,
                           f"{100 * perf.of_roofline:.0f}%", f"{100 * perf.utilisation:.0f}%", perf.bottleneck)
     console(width=180).print(table)
     if args.plot and results:
@@ -305,6 +325,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="skip files without a '# yaml-language-server: $schema=...kernel.schema.json' first line "
                         "(for a hook that is sent every YAML file of a repository)")
     p.set_defaults(fn=cmd_validate)
+
+    p = sub.add_parser("explain", help="print each spec's plan (tiles, work split, CBs, L1, DRAM traffic); writes "
+                                       "nothing")
+    p.add_argument("specs", nargs="+", metavar="SPEC|DIR")
+    p.set_defaults(fn=cmd_explain)
 
     p = sub.add_parser("schema", help="print the path of the installed spec schema (for editor settings)")
     p.set_defaults(fn=cmd_schema)

@@ -123,3 +123,26 @@ def test_iostream_writes_as_an_ostream_does():
                       ' std::cerr << 2.5 << std::flush; return 0; }')
     assert "".join(t for s, t in run.printed if s == "stdout") == "x=0.1 n=7 1\n"
     assert [t for s, t in run.printed if s == "stderr"] == ["2.5"]
+
+
+VECTOR_COPIES = """
+int main() {
+    std::vector<uint32_t> args = {1, 2};
+    std::vector<uint32_t> sender = args;  // copy-initialised: appending to it leaves args alone
+    sender.push_back(3);
+    auto other = args;
+    other.push_back(4);
+    std::vector<uint32_t> constructed(args);
+    constructed.push_back(5);
+    std::vector<uint32_t> assigned;
+    assigned = args;
+    assigned.push_back(6);
+    return args.size() * 1000 + sender.size() * 100 + other.size() * 10 + constructed.size() + assigned.size();
+}
+"""
+
+
+def test_std_vectors_are_values():
+    # The multicast hosts build each kernel's compile args from a shared prefix: `v = prefix` must copy it.
+    result, _ = host_run(VECTOR_COPIES)
+    assert result == 2000 + 300 + 30 + 3 + 3
