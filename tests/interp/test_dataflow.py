@@ -545,3 +545,67 @@ void kernel_main() {
     dev.kernel("dataflow", src)
     v = violation_of(dev)
     assert v.check == "unmodelled" and v.location.line == 4
+
+
+# ----- pointer checks stay on once a page has been verified --------------------------------------------------------
+
+WRITE_AFTER_PUSH = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    uint32_t again = get_arg_val<uint32_t>(0);
+    cb_reserve_back(tt::CBIndex::c_0, 1);
+    volatile tt_l1_ptr uint32_t* page = reinterpret_cast<volatile tt_l1_ptr uint32_t*>(get_write_ptr(tt::CBIndex::c_0));
+    for (uint32_t w = 0; w < 8; ++w) {
+        page[w] = w;
+    }
+    cb_push_back(tt::CBIndex::c_0, 1);
+    if (again) {
+        page[0] = 7;  // the page now belongs to the consumer
+    }
+    cb_wait_front(tt::CBIndex::c_0, 1);
+    cb_pop_front(tt::CBIndex::c_0, 1);
+}
+"""
+
+
+def test_a_verified_page_is_checked_again_when_the_cb_moves_on(passes_then_fails):
+    def setup(run, again):
+        run.cb(0, 1)
+        run.kernel("dataflow", WRITE_AFTER_PUSH, args=[again])
+
+    violation = passes_then_fails(setup, 0, 1)
+    assert violation.check == "cb-protocol" and "pushed with cb_push_back" in str(violation)
+
+
+READ_DURING_NOC_READ = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    uint32_t addr = get_arg_val<uint32_t>(0);
+    uint32_t barrier_first = get_arg_val<uint32_t>(1);
+    cb_reserve_back(tt::CBIndex::c_0, 1);
+    volatile tt_l1_ptr uint32_t* page = reinterpret_cast<volatile tt_l1_ptr uint32_t*>(get_write_ptr(tt::CBIndex::c_0));
+    uint32_t before = page[0];  // this read is verified once
+    const InterleavedAddrGenFast<true> src = {
+        .bank_base_address = addr, .page_size = 2048, .data_format = DataFormat::Float16_b};
+    noc_async_read_tile(0, src, get_write_ptr(tt::CBIndex::c_0));
+    if (barrier_first) {
+        noc_async_read_barrier();
+    }
+    uint32_t after = page[0];
+    noc_async_read_barrier();
+    ASSERT(before + after >= 0);
+    cb_push_back(tt::CBIndex::c_0, 1);
+    cb_wait_front(tt::CBIndex::c_0, 1);
+    cb_pop_front(tt::CBIndex::c_0, 1);
+}
+"""
+
+
+def test_a_verified_page_still_sees_a_noc_read_in_flight(passes_then_fails):
+    def setup(run, barrier_first):
+        buf = run.buffer(np.zeros((1, 32, 32), np.float32))
+        run.cb(0, 1)
+        run.kernel("dataflow", READ_DURING_NOC_READ, args=[buf.address, barrier_first])
+
+    violation = passes_then_fails(setup, 1, 0)
+    assert violation.check == "race"

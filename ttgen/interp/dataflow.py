@@ -709,6 +709,36 @@ class L1Pointer(CppObject):
 
     def _range(self, index: int, write: bool) -> tuple[int, int]:
         address = self.address + index * self.width
+        cb = self.origin
+        if cb is not None:
+            # The checks below depend only on the page and the CB's windows: a page access already verified
+            # under the same CB state by the same thread needs only the in-flight transfer checks again.
+            offset = address - cb.base
+            page, within = divmod(offset, cb.page_size)
+            if 0 <= offset and page < cb.num_pages and within + self.width <= cb.page_size:
+                key = (page, write, id(ctx.thread()), cb.rd, cb.wr, cb.filled, cb.reserved, cb.waited,
+                       id(cb.producer), id(cb.consumer))
+                verified = cb.verified_accesses
+                if key in verified:
+                    if self.core.in_flight:
+                        self._check_in_flight(address, write)
+                    return address, address + self.width
+                result = self._checked_range(address, write)
+                if len(verified) > 4096:
+                    verified.clear()
+                verified.add(key)
+                return result
+        return self._checked_range(address, write)
+
+    def _check_in_flight(self, address: int, write: bool) -> None:
+        pending = self.core.pending_into(address, address + self.width)
+        if pending is not None:
+            raise violation("race", f"L1 0x{address:x} accessed while the NoC transfer issued at "
+                                    f"{pending.issued_at} into it has not completed (missing barrier)")
+        if write and self.core.pending_out_of(address, address + self.width):
+            raise violation("race", f"L1 0x{address:x} overwritten while a NoC write is still sending it")
+
+    def _checked_range(self, address: int, write: bool) -> tuple[int, int]:
         self.core.check_l1(address, self.width, "L1 pointer access")
         pending = self.core.pending_into(address, address + self.width)
         if pending is not None:
@@ -739,20 +769,25 @@ class L1Pointer(CppObject):
 
     def cpp_getitem(self, index: int) -> int | float:
         address = self.address + index * self.width
-        if arch.rta_word(address) is not None and self.width == 4 and self.pointee != "float":
+        if self.origin is None and arch.rta_word(address) is not None and self.width == 4 and \
+                self.pointee != "float":
             return read_runtime_arg_word(address)
         lo, hi = self._range(index, write=False)
-        value = self.core.l1[lo:hi].view(self.dtype)[0]
+        if lo % self.width == 0:
+            value = self.core.l1_view(self.dtype)[lo // self.width]
+        else:
+            value = self.core.l1[lo:hi].view(self.dtype)[0]
         return float(value) if self.pointee == "float" else int(value)
 
     def cpp_setitem(self, index: int, value) -> None:
         lo, hi = self._range(index, write=True)
-        if arch.in_semaphores(lo):
+        if self.origin is None and arch.in_semaphores(lo):
             self.core.sem_time[lo] = ctx.thread().clock
-        if self.pointee == "float":
-            self.core.l1[lo:hi] = np.array([value], dtype=np.float32).view(np.uint8)
-            return
-        self.core.l1[lo:hi] = np.array([int(value) & ((1 << (8 * self.width)) - 1)], dtype=self.dtype).view(np.uint8)
+        stored = value if self.pointee == "float" else int(value) & ((1 << (8 * self.width)) - 1)
+        if lo % self.width == 0:
+            self.core.l1_view(self.dtype)[lo // self.width] = stored
+        else:
+            self.core.l1[lo:hi] = np.array([stored], dtype=self.dtype).view(np.uint8)
 
     def cpp_deref(self) -> int:
         return self.cpp_getitem(0)

@@ -171,6 +171,7 @@ class CircularBuffer:
         self.packed = 0  # pack_tile's running position in the reserved window (reset by push)
         self.producer = None  # the thread that last reserved pages (its window is `reserved`)
         self.consumer = None  # the thread that last waited for pages (its window is `waited`)
+        self.verified_accesses: set = set()  # pointer accesses checked under a CB state (L1Pointer._range)
         self.ready_at = [0.0] * self.num_pages  # modelled time each page was last pushed
         self.free_at = [0.0] * self.num_pages  # modelled time each page was last popped
 
@@ -308,6 +309,7 @@ class Core:
         self.l1 = np.zeros(arch.L1_SIZE, dtype=np.uint8)
         self.cbs: dict[int, CircularBuffer] = {}
         self.in_flight: list[NocTransfer] = []
+        self._l1_views: dict[str, np.ndarray] = {}
         self.semaphores: dict[int, int] = {}
         self.sem_time: dict[int, float] = {}  # modelled time each semaphore word was last written
 
@@ -318,6 +320,13 @@ class Core:
     @property
     def virtual_xy(self) -> tuple[int, int]:
         return self.x + arch.VIRTUAL_TENSIX_START, self.y + arch.VIRTUAL_TENSIX_START
+
+    def l1_view(self, dtype: str) -> np.ndarray:
+        """L1 as an array of one element type (sharing its bytes), for aligned pointer accesses."""
+        view = self._l1_views.get(dtype)
+        if view is None:
+            view = self._l1_views[dtype] = self.l1.view(dtype)
+        return view
 
     def cb(self, index: int) -> CircularBuffer:
         cb = self.cbs.get(int(index))
