@@ -27,11 +27,12 @@ class DeviceRun:
         f = FORMATS[fmt]
         self.model.cbs.append(CBConfig(list(cores), pages * f.tile_bytes, {index: f}, {index: f.tile_bytes}, None))
 
-    def kernel(self, kind: str, source: str, args=(), compile_args=(), processor="RISCV_0", cores=((0, 0),), **cfg):
+    def kernel(self, kind: str, source: str, args=(), compile_args=(), processor="RISCV_0", cores=((0, 0),),
+               bindings=None, **cfg):
         i = len(self.model.kernels)
-        compiled = compile_source(source, kind, path=f"kernel{i}.cpp")
+        compiled = compile_source(source, kind, path=f"kernel{i}.cpp", bindings=bindings)
         spec = KernelSpec(i, f"kernel{i}.cpp", kind, list(cores), compiled, None, processor=processor,
-                          compile_args=list(compile_args), **cfg)
+                          compile_args=list(compile_args), bindings=bindings, **cfg)
         spec.runtime_args = {c: list(args) for c in cores}
         self.model.kernels.append(spec)
         return spec

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import all_api  # noqa: F401 - importing registers the API entries
 from .cpp import CompileError, compile_source
 from .declared import HeaderTree
+from .metal2 import Bindings
 
 KERNEL_PATH = re.compile(r"/kernels/.*\.cpp$")
 
@@ -71,7 +72,7 @@ def refusal_class(message: str) -> str:
 def compile_one(path: str, source: str, headers: HeaderTree | None = None) -> Outcome:
     try:
         compiled = compile_source(source, kernel_kind(path, source, headers), path=path, headers=headers,
-                                  standalone=True)
+                                  standalone=True, bindings=Bindings.for_source(source))
     except CompileError as exc:
         return Outcome(path, "refused", refusal_class(str(exc)), str(exc).split("\n")[0])
     except Exception as exc:  # noqa: BLE001 - a crash is what this measures

@@ -254,6 +254,7 @@ class Compiler:
         self.lenient = lenient
         self.left_out: set[str] = set()
         self.standalone = False  # compiled without its host's defines (compile_source)
+        self.bindings = None  # metal2.Bindings: what args::x, dfb::x, sem::x, tensor::x name (a ProgramSpec kernel)
         self.helper_macro_names: set[str] = set()  # macros the included helper headers define
         self.headers = headers
         self.visible: Visible | None = None  # what the included real headers declare (with `headers` only)
@@ -1729,6 +1730,8 @@ class Compiler:
         head, sep, rest = name.partition("::")
         if sep and head in self.namespace_aliases:
             name = f"{self.namespace_aliases[head]}::{rest}"
+        if sep and head in _GENERATED_NAMESPACES and self.bindings is not None:
+            return self._binding(node, name, head)
         if name in self.using_names and self.api.lookup(name, self.kind, self.usings) is None:
             name = self.using_names[name]
         entry = self.api.lookup(name, self.kind, self.usings)
@@ -1751,6 +1754,16 @@ class Compiler:
             raise self.error(node, f"'{name}' is the single-device host API, which the interpreter does not model: "
                                    f"{hint}")
         raise self.error(node, f"unknown name '{name}'")
+
+    def _binding(self, node: Node, name: str, space: str) -> ApiEntry:
+        """A name of the generated headers, as the kernel's bindings give it (metal2.py)."""
+        value = self.bindings.value(name)
+        if value is None:
+            known = ", ".join(self.bindings.names(space)) or "none"
+            raise self.error(node, f"'{name}' is not bound: the kernel's spec names {space}:: {known}")
+        from .metal2 import GENERATED
+
+        return ApiEntry(name, CONSTANT, value, frozenset({self.kind}), GENERATED)
 
     def _helper_function(self, qualified: str, header: str) -> ApiEntry | None:
         """A function a kernel helper header (ttnn's, not the tt-metal API) defines: compiled from the header's own
@@ -2178,11 +2191,13 @@ def compile_file(path: str | Path, kind: str, api: Api = API, defines: Mapping[s
 
 def compile_source(source: str, kind: str, path: str = "<source>.cpp", api: Api = API,
                    defines: Mapping[str, str] | None = None, headers: HeaderTree | None = None,
-                   standalone: bool = False) -> CompiledFile:
+                   standalone: bool = False, bindings=None) -> CompiledFile:
     """Compile C++ text. With `headers`, names those headers declare but no module models compile into values
     that raise `NotModelled` when executed (listed in `CompiledFile.unmodelled`) instead of being refused.
     `standalone`: the file is compiled without the host that would pass its `defines`, so an unknown macro-style
-    name (ELTWISE_OP) is taken for one of those and is unmodelled, not an error."""
+    name (ELTWISE_OP) is taken for one of those and is unmodelled, not an error. `bindings` (metal2.Bindings): the
+    Metal 2.0 names (args::x, dfb::x, sem::x, tensor::x) the kernel's spec gives it."""
     compiler = Compiler(path, source, kind, api, defines, headers)
     compiler.standalone = standalone
+    compiler.bindings = bindings
     return compiler.compile()

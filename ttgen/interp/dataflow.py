@@ -135,8 +135,13 @@ class TensorAccessor(CppObject):
 
     def __init__(self, args: DeviceAccessorArgs, bank_base_address: int | None = None, page_size: int | None = None):
         if bank_base_address is None:  # TensorAccessor(tensor::x): a Metal 2.0 binding token of the host's spec
-            raise NotModelled("TensorAccessor(TensorBindingToken) (Metal 2.0 tensor bindings, "
-                              f"{TA_H}) has no semantics in the interpreter yet")
+            from .metal2 import TensorBindingToken
+
+            if not isinstance(args, TensorBindingToken):
+                raise NotModelled(f"TensorAccessor({args!r}) with one argument ({TA_H})")
+            # the token's TensorAccessorArgs sit at its CTA offset, its base address in its common runtime arg
+            bank_base_address = get_common_arg_val(("uint32_t",), args.addr_crta_offset // 4)
+            args = DeviceAccessorArgs(args.cta_offset)
         if not isinstance(args, DeviceAccessorArgs):
             raise violation("runtime-args", "TensorAccessor needs a TensorAccessorArgs as its first argument")
         self.is_dram = bool(args.config & _IS_DRAM)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from .. import arch
@@ -43,6 +44,7 @@ class KernelSpec:
     compile_error: Exception | None = None  # set by a dry run when the interpreter cannot compile the file
     defines: dict = field(default_factory=dict)  # CreateKernel's defines, as -DNAME=value
     named_compile_args: dict = field(default_factory=dict)  # name -> value, for get_named_compile_time_arg_val
+    bindings: Any = None  # metal2.Bindings: the args::, dfb::, sem::, tensor:: names of a ProgramSpec kernel
 
     @property
     def name(self) -> str:
