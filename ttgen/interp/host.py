@@ -197,7 +197,7 @@ class CppVector(CppObject):
 
     cpp_name = "std::vector"
     cpp_methods = frozenset({"push_back", "size", "resize", "empty", "clear", "reserve", "emplace_back", "at",
-                             "front", "back"})
+                             "front", "back", "begin", "end", "cbegin", "cend", "data"})
     _NUMPY = {"bfloat16": ml_dtypes.bfloat16, "float": np.float32, "double": np.float64}
 
     def __init__(self, element: str, items=None):
@@ -206,6 +206,21 @@ class CppVector(CppObject):
         if items is None:
             items = []
         self.items = np.asarray(items, dtype=self.dtype) if self.dtype is not None else list(items)
+
+    def begin(self):
+        from .std_algorithm import CppIterator
+
+        return CppIterator(self, 0)
+
+    def end(self):
+        from .std_algorithm import CppIterator
+
+        return CppIterator(self, len(self.items))
+
+    cbegin, cend = begin, end
+
+    def data(self):
+        return self.begin()  # a pointer to the first element: indexable like the vector
 
     def cpp_copy(self) -> "CppVector":
         return CppVector(self.element, self.items.copy() if self.dtype is not None else list(self.items))

@@ -72,10 +72,23 @@ def builtin_expect(x, expected):
 
 class StdArray(CArray, CppObject):
     cpp_name = "std::array"
-    cpp_methods = frozenset({"size", "fill"})
+    cpp_methods = frozenset({"size", "fill", "begin", "end", "cbegin", "cend", "data"})
 
     def size(self) -> int:
         return len(self)
+
+    def begin(self):
+        from .std_algorithm import CppIterator
+
+        return CppIterator(self, 0)
+
+    def end(self):
+        from .std_algorithm import CppIterator
+
+        return CppIterator(self, len(self))
+
+    cbegin, cend = begin, end
+    data = begin
 
     def fill(self, value) -> None:
         for i in range(len(self)):
