@@ -507,3 +507,15 @@ def test_the_jit_descriptor_arrays_describe_the_cbs(dev):
     binary_op_init_common(""").replace("OP", "add")
     program(dev, src, out_fmt="float32", fp32_dest_acc_en=True)
     dev.launch()
+
+
+@pytest.mark.parametrize("dim,broadcast", [("COL", lambda b: np.repeat(b[:, :, :1], 32, axis=2)),
+                                           ("ROW", lambda b: np.repeat(b[:, :1, :], 32, axis=1))])
+def test_templated_bcast_is_the_broadcast_it_names(dev, dim, broadcast):
+    src = BINARY.replace("OP_tiles_init(tt::CBIndex::c_0, tt::CBIndex::c_1);",
+                         f"init_bcast<EltwiseBinaryType::ELWMUL, BroadcastType::{dim}>(tt::CBIndex::c_0, "
+                         "tt::CBIndex::c_1, tt::CBIndex::c_16);")
+    src = src.replace("OP_tiles(", f"mul_tiles_bcast<BroadcastType::{dim}>(")
+    a, b, out = program(dev, src)
+    dev.launch()
+    assert np.array_equal(result(out), bf16(a * broadcast(b)))

@@ -609,3 +609,24 @@ def test_a_verified_page_still_sees_a_noc_read_in_flight(passes_then_fails):
 
     violation = passes_then_fails(setup, 1, 0)
     assert violation.check == "race"
+
+
+TILE_SHAPE = """
+#include "api/dataflow/dataflow_api.h"
+void kernel_main() {
+    ASSERT(get_tile_hw(tt::CBIndex::c_0) == 1024 && get_tile_num_faces(tt::CBIndex::c_0) == 4);
+    ASSERT(unpack_tile_r_dim[tt::CBIndex::c_0] == 32 && unpack_tile_size[tt::CBIndex::c_0] == EXPECTED);
+    ASSERT(sqrtf(16.0f) == 4.0f);
+}
+"""
+
+
+@pytest.mark.parametrize("expected,fails", [(2048, False), (4096, True)])
+def test_data_movement_reads_the_cb_descriptors(dev, expected, fails):
+    dev.cb(0, 1)
+    dev.kernel("dataflow", TILE_SHAPE.replace("EXPECTED", str(expected)))
+    if fails:
+        with pytest.raises(Violation):
+            dev.launch()
+    else:
+        dev.launch()

@@ -29,7 +29,7 @@ struct Scaler {
 template <uint32_t N>
 void prepare_scaler(uint32_t cb_id, float value);
 inline uint32_t tiles_of(uint32_t bytes) { return bytes / 2048; }
-constexpr uint32_t kStride = BLOCK_ROWS * 3;  // an expression: no one literal value to take
+constexpr uint32_t kStride = BLOCK_ROWS * 3;  // an expression: its value comes from compiling the header
 }  // namespace kernel_lib
 using namespace kernel_lib;
 """
@@ -95,10 +95,17 @@ def test_constants_the_headers_define_as_literals_take_their_value(headers):
 
 def test_an_unmodelled_file_constant_fails_at_first_use_not_at_compile_time(headers):
     source = '#include "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"\n' \
+             "constexpr uint32_t rows = kernel_lib::Scaler::lanes * 2;\nuint32_t probe() {\n    return rows;\n}\n"
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
+    with pytest.raises(NotModelled, match="lanes"):
+        compiled.functions["probe"]()
+
+
+def test_a_helper_constant_defined_by_an_expression_takes_the_header_value(headers):
+    source = '#include "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"\n' \
              "constexpr uint32_t rows = kernel_lib::kStride * 2;\nuint32_t probe() {\n    return rows;\n}\n"
     compiled = compile_source(source, "dataflow", path="k.cpp", headers=headers)
-    with pytest.raises(NotModelled, match="kStride"):
-        compiled.functions["probe"]()
+    assert compiled.unmodelled == {} and compiled.functions["probe"]() == 4 * 3 * 2
 
 
 def test_a_name_no_included_header_declares_is_still_unknown(headers):
@@ -127,8 +134,9 @@ def test_metal2_generated_bindings_and_argument_dependent_lookup():
     tree = HeaderTree(files.get, HeaderTree.build_include_dirs())
     source = kernel("    uint32_t n = get_arg(args::num_tiles);\n    return n;", include="experimental/kernel_args.h")
     compiled = compile_source(source, "dataflow", path="k.cpp", headers=tree)
-    # args:: comes from the JIT's per-kernel generated header; get_arg is found through it in experimental::
-    assert set(compiled.unmodelled) == {"args::num_tiles", "experimental::get_arg"}
+    # args:: comes from the JIT's per-kernel generated header (without bindings: unmodelled); get_arg, found through
+    # it in experimental::, is modelled (metal2.py)
+    assert set(compiled.unmodelled) == {"args::num_tiles"}
     with pytest.raises(CompileError, match="unknown name 'get_arg'"):  # no argument naming experimental
         compile_source(kernel("    return get_arg(3);", include="experimental/kernel_args.h"), "dataflow",
                        path="k.cpp", headers=tree)
@@ -208,6 +216,56 @@ def test_a_helper_header_keeps_what_compiles_when_parts_of_it_do_not():
                                      include="ttnn/cpp/ttnn/kernel_lib/math_helpers.hpp"),
                               "dataflow", path="k.cpp", headers=tree)
     assert set(compiled.unmodelled) == {"kernel_lib::prepare_scaler"}
+
+
+TEMPLATE_HELPERS = """#pragma once
+#include "api/dataflow/dataflow_api.h"
+#include "ttnn/cpp/ttnn/kernel_lib/helpers.hpp"
+namespace kl {
+enum class Mode : uint8_t { Plain, Scaled };
+template <uint32_t width, Mode mode = Mode::Scaled, uint32_t factor = 3>
+uint32_t blocks(uint32_t n);
+template <uint32_t width>
+uint32_t slow(uint32_t n);
+}  // namespace kl
+#include "template_helpers.inl"
+"""
+
+TEMPLATE_HELPERS_INL = """#pragma once
+namespace kl {
+template <uint32_t width, Mode mode, uint32_t factor>
+uint32_t blocks(uint32_t n) {
+    if constexpr (mode == Mode::Scaled) {
+        return n / width * factor;
+    }
+    return n / width;
+}
+inline uint32_t fallback(uint32_t n) {
+    kernel_lib::prepare_scaler<2>(0, 1.0f);
+    return kernel_lib::tiles_of(n);
+}
+template <uint32_t width>
+uint32_t slow(uint32_t n) {
+    return fallback(n) + width;
+}
+}  // namespace kl
+"""
+
+
+def test_function_templates_of_helper_headers_run_with_their_defaults():
+    """A helper's template, defined in the .inl its header includes, is called with the kernel's template arguments
+    and the header's defaults; what it reaches without semantics through its own functions counts too."""
+    files = {**FILES, "ttnn/cpp/ttnn/kernel_lib/template_helpers.hpp": TEMPLATE_HELPERS,
+             "ttnn/cpp/ttnn/kernel_lib/template_helpers.inl": TEMPLATE_HELPERS_INL}
+    tree = HeaderTree(files.get, HeaderTree.build_include_dirs())
+    include = "ttnn/cpp/ttnn/kernel_lib/template_helpers.hpp"
+    source = kernel("    return kl::blocks<4>(64) * 100 + kl::blocks<4, kl::Mode::Plain>(64) + "
+                    "kl::blocks<4, kl::Mode::Scaled, 2>(64) * 10000;", include=include)
+    compiled = compile_source(source, "dataflow", path="k.cpp", headers=tree)
+    assert compiled.unmodelled == {} and compiled.functions["probe"]() == 48 * 100 + 16 + 32 * 10000
+    compiled = compile_source(kernel("    return kl::slow<2>(64);", include=include), "dataflow", path="k.cpp",
+                              headers=tree)
+    assert set(compiled.unmodelled) == {"kernel_lib::prepare_scaler"}  # reached through kl::fallback
 
 
 ALIASES = """#pragma once

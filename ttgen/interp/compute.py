@@ -912,6 +912,17 @@ def any_tiles_bcast(targs, icb0, icb1, itile0, itile1, idst, bcast_row_idx=0):
     _bcast(op, dim, icb0, icb1, itile0, itile1, idst, bcast_row_idx)
 
 
+def _register_templated_bcast(op: str) -> None:
+    """`<op>_tiles_bcast<BroadcastType::COL/ROW/SCALAR>(...)`: any_tiles_bcast with the op fixed (bcast.h)."""
+    @API.function(f"{op}_tiles_bcast", groups=C, header=BC_H, template_args=(1, 1))
+    def call(targs, icb0, icb1, itile0, itile1, idst, bcast_row_idx=0):
+        _bcast(op, targs[0], icb0, icb1, itile0, itile1, idst, bcast_row_idx)
+
+
+for _op in ("add", "sub", "mul"):
+    _register_templated_bcast(_op)
+
+
 # ----- SFPU ops on two DST tiles, fill, DST copies, typecast ------------------------------------------------------
 
 _SFPU_BINARY = {

@@ -15,6 +15,7 @@ file and line.
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,23 @@ class CompiledFile:
     unmodelled: dict[str, str] = field(default_factory=dict)  # declared-but-unmodelled name -> its header
     plain: frozenset[str] = frozenset()  # functions callable as they are (not templates, no reference outs)
     unmodelled_uses: dict = field(default_factory=dict)  # function (None: file scope) -> unmodelled names it uses
+    # function templates callable from another file (a helper header's): name -> [(parameter, is typename,
+    # default value thunk or None)], their explicit template arguments coming first, as CompiledFile.functions take
+    templates: dict = field(default_factory=dict)
+    calls: dict = field(default_factory=dict)  # function (None: file scope) -> the file's functions it calls
+    constants: dict = field(default_factory=dict)  # file-scope constants and enumerators with their values
+
+    def reached_unmodelled(self, name: str) -> dict[str, str]:
+        """The unmodelled names `name` uses, itself or through the file's functions it calls, and file scope's."""
+        seen, todo, found = set(), [name], dict(self.unmodelled_uses.get(None, {}))
+        while todo:
+            fn = todo.pop()
+            if fn in seen:
+                continue
+            seen.add(fn)
+            found.update(self.unmodelled_uses.get(fn, {}))
+            todo.extend(self.calls.get(fn, ()))
+        return found
 
     def entry(self, name: str) -> Callable:
         if name not in self.functions:
@@ -62,6 +80,8 @@ class CompiledFile:
 # per kernel from the host's bindings (jit_build/genfiles.cpp): args::x, dfb::x, sem::x, ta::x, tensor::x.
 _GENERATED_NAMESPACES = frozenset({"args", "dfb", "sem", "ta", "tensor"})
 _GENERATED_FUNCTIONS = frozenset({"get_vararg", "get_common_vararg"})  # also written into kernel_args_generated.h
+GENERATED_HEADERS = ("kernel_args_generated.h / kernel_bindings_generated.h (written by the JIT from the host's "
+                     "ProgramSpec)")
 
 # C++'s alternative spellings of operators (lex.digraph), which some production kernels use.
 _ALTERNATIVE_TOKENS = {"and": "&&", "or": "||", "bitand": "&", "bitor": "|", "xor": "^", "not_eq": "!="}
@@ -260,6 +280,7 @@ class Compiler:
         self.visible: Visible | None = None  # what the included real headers declare (with `headers` only)
         self.unmodelled: dict[str, ApiEntry] = {}
         self.current_function: str | None = None  # the function being compiled (None at file scope)
+        self.own_calls: dict[str | None, set[str]] = {}  # function -> the functions of this file it calls
         self.unmodelled_uses: dict[str | None, dict[str, str]] = {}  # function -> unmodelled names it reaches
         self.source = source
         self.defines = dict(defines or {})
@@ -276,6 +297,7 @@ class Compiler:
         self.template_aliases: dict[str, Node] = {}  # an aliased template type's text -> its type node
         self.using_names: dict[str, str] = {}  # `using a::b;` declarations: b -> a::b
         self.template_params: dict[str, list] = {}  # function template -> [(name, is typename, default node)]
+        self.prototype_defaults: dict[str, list] = {}  # function template -> its prototype's default nodes
         self.namespace_aliases: dict[str, str] = {}  # namespace name = a::b;
         self.local_types: dict[str, ApiEntry] = {}  # structs, unions and enums this file defines, by qualified name
         self.union_names: dict[int, str] = {}  # start byte of a union's definition -> the name it is registered by
@@ -362,9 +384,37 @@ class Compiler:
                 if all(m in plain for m in table.values()):
                     plain.add(name)
         plain = frozenset(plain)
+        templates = {n: self._template_defaults(n) for n, node in self.functions_defined.items()
+                     if n in self.template_params and not self._out_positions(node)}
         return CompiledFile(self.path, self.kind, functions, self.includes, self.source.split("\n"),
                             {name: entry.header for name, entry in self.unmodelled.items()}, plain,
-                            self.unmodelled_uses)
+                            self.unmodelled_uses, templates, self.own_calls,
+                            {n: namespace[v.py] for n, v in self.file_constants.items()
+                             if not v.mutable and not v.deferred and v.py in namespace})
+
+    def _template_defaults(self, name: str) -> list:
+        """A function template's parameters with their defaults as thunks over this file's constants (a default
+        that names an earlier parameter, or does not compile here, counts as none)."""
+        out = []
+        prefix = name.rsplit("::", 1)[0] + "::" if "::" in name else ""
+        for pname, typename, default in self.template_params[name]:
+            thunk = None
+            if default is not None and typename:
+                thunk = (lambda text: lambda: text)(self._type_text(default))
+            elif default is not None:
+                saved = self.namespace, self.fn
+                self.namespace, self.fn = prefix, _FunctionContext()
+                try:
+                    fn = ast.Expression(self.at(ast.Lambda(ast.arguments([], [], None, [], [], None, []),
+                                                          self._expr(default)), default))
+                    ast.fix_missing_locations(fn)
+                    thunk = eval(compile(fn, self.path, "eval"), self.globals)  # noqa: S307 - our own lowering
+                except CompileError:
+                    thunk = None
+                finally:
+                    self.namespace, self.fn = saved
+            out.append((pname, typename, thunk))
+        return out
 
     def _preprocessed(self, defines: Mapping[str, str]) -> str:
         """The file's text after the preprocessor (as it is when it needs none); a directive error at its line."""
@@ -581,10 +631,9 @@ class Compiler:
         """A function template: its template parameters become leading parameters of the compiled function, filled
         at each call from the explicit template arguments (or the parameter's default)."""
         inner = [c for c in node.named_children if c.type not in ("template_parameter_list", "comment")]
-        if len(inner) == 1 and inner[0].type == "declaration" and \
-                any(d.type == "function_declarator" for d in inner[0].children_by_field_name("declarator")):
-            return  # a function template's prototype: calls resolve against its definition
-        if len(inner) != 1 or inner[0].type != "function_definition":
+        prototype = len(inner) == 1 and inner[0].type == "declaration" and \
+            any(d.type == "function_declarator" for d in inner[0].children_by_field_name("declarator"))
+        if not prototype and (len(inner) != 1 or inner[0].type != "function_definition"):
             raise self.unsupported(node, "template other than a function template")
         params = []
         for p in node.child_by_field_name("parameters").named_children:
@@ -592,18 +641,35 @@ class Compiler:
                 continue
             typename = p.type in ("type_parameter_declaration", "optional_type_parameter_declaration")
             if p.type not in ("parameter_declaration", "optional_parameter_declaration") and not typename:
+                if prototype:
+                    return  # a prototype's parameters this front end cannot take: its definition decides
                 raise self.unsupported(p, "template parameter")
             name_node = p.child_by_field_name("name") if typename else p.child_by_field_name("declarator")
             if name_node is None:
                 name_node = next((c for c in p.named_children if c.type == "type_identifier"), None)
             if name_node is None:
+                if prototype:
+                    return
                 raise self.unsupported(p, "unnamed template parameter")
             default = p.child_by_field_name("default_type" if typename else "default_value")
             params.append((name_node.text.decode(), typename, default))
+        if prototype:
+            # calls resolve against the definition; the prototype may carry the defaults (a header declaring
+            # what its .inl defines)
+            declarator = next(d for d in inner[0].children_by_field_name("declarator")
+                              if d.type == "function_declarator")
+            name = prefix + re.sub(r"\s+", "", declarator.child_by_field_name("declarator").text.decode())
+            self.prototype_defaults[name] = [default for _, _, default in params]
+            if name in self.template_params:
+                self.template_params[name] = _with_defaults(self.template_params[name], params)
+            return
         name = prefix + self._function_name(inner[0])
         if self._overloaded(name, node):
             return
         self.functions_defined[name] = inner[0]
+        if name in self.prototype_defaults and len(self.prototype_defaults[name]) == len(params):
+            params = [(n, t, d if d is not None else given)
+                      for (n, t, d), given in zip(params, self.prototype_defaults[name])]
         self.template_params[name] = params
 
     def _enum(self, node: Node, prefix: str) -> None:
@@ -1761,20 +1827,22 @@ class Compiler:
         if value is None:
             known = ", ".join(self.bindings.names(space)) or "none"
             raise self.error(node, f"'{name}' is not bound: the kernel's spec names {space}:: {known}")
-        from .metal2 import GENERATED
-
-        return ApiEntry(name, CONSTANT, value, frozenset({self.kind}), GENERATED)
+        return ApiEntry(name, CONSTANT, value, frozenset({self.kind}), GENERATED_HEADERS)
 
     def _helper_function(self, qualified: str, header: str) -> ApiEntry | None:
         """A function a kernel helper header (ttnn's, not the tt-metal API) defines: compiled from the header's own
         source with this file's kind and defines, so it runs on the modelled API; None when the header does not
         compile here, the function is a template or takes non-const references (then it stays unmodelled)."""
         compiled = _compile_helper(self.headers, header, self.kind, self.defines, self.api)
-        if compiled is None or qualified not in compiled.plain:
+        if compiled is None or (qualified not in compiled.plain and qualified not in compiled.templates):
             return None
-        uses = {**compiled.unmodelled_uses.get(None, {}), **compiled.unmodelled_uses.get(qualified, {})}
-        for name, where in uses.items():  # what the helper reaches without semantics, this file reaches too
+        for name, where in compiled.reached_unmodelled(qualified).items():
+            # what the helper reaches without semantics (itself or through its own functions), this file reaches
             self._unmodelled_entry(name, FUNCTION, where)
+        if qualified in compiled.templates:
+            params = compiled.templates[qualified]
+            return ApiEntry(qualified, FUNCTION, _template_caller(qualified, compiled.functions[qualified], params),
+                            frozenset({self.kind}), header, (0, 64), (0, len(params)))
         return ApiEntry(qualified, FUNCTION, compiled.functions[qualified], frozenset({self.kind}), header, (0, 64))
 
     def _resolve_call(self, fn_node: Node, name: str, args_node: Node) -> ApiEntry:
@@ -1808,8 +1876,7 @@ class Compiler:
         if self.visible is None:
             return None
         if (name.split("::", 1)[0] in _GENERATED_NAMESPACES and "::" in name) or name in _GENERATED_FUNCTIONS:
-            header = "kernel_args_generated.h / kernel_bindings_generated.h (generated from the host's program spec)"
-            return self._unmodelled_entry(name, CONSTANT, header)
+            return self._unmodelled_entry(name, CONSTANT, GENERATED_HEADERS)
         parts = self.namespace.split("::")[:-1]
         scopes = ["".join(p + "::" for p in parts[:i]) for i in range(len(parts), 0, -1)]
         hit = self.visible.find(name, scopes + [u + "::" for u in self.usings] + [""])
@@ -1823,6 +1890,10 @@ class Compiler:
             helper = self._helper_function(qualified, header)
             if helper is not None:
                 return helper
+        if kind == CONSTANT and not header.startswith("tt_metal/"):
+            compiled = _compile_helper(self.headers, header, self.kind, self.defines, self.api)
+            if compiled is not None and qualified in compiled.constants:  # a helper's enumerator or constexpr
+                return ApiEntry(qualified, CONSTANT, compiled.constants[qualified], frozenset({self.kind}), header)
         literal = self.visible.literal(qualified) if kind == CONSTANT else None
         if literal is not None:  # `constexpr uint32_t VALID = 1;`, `#define X 512`: the header gives the value
             return ApiEntry(qualified, CONSTANT, literal, frozenset({self.kind}), header)
@@ -2057,6 +2128,7 @@ class Compiler:
                 raise self.error(node, f"no overload of '{overloaded}' takes {len(args)} argument(s) (they take "
                                        f"{', '.join(str(n) for n in sorted(self.overloads[overloaded]))})")
         if own is not None and (own in self.template_params or not targs):
+            self.own_calls.setdefault(self.current_function, set()).add(own)
             fn = ast.Name(self._py_function_name(own), ast.Load())
             leading = self._template_call_args(own, targs, node) if own in self.template_params else []
             outs = self._out_positions(self.functions_defined[own])
@@ -2163,6 +2235,30 @@ def _dispatcher(name: str, by_count: dict[int, Callable]) -> Callable:
     return call
 
 
+def _with_defaults(params: list, prototype: list) -> list:
+    """A template's parameters with the defaults a later prototype gives where the definition gives none."""
+    if len(params) != len(prototype):
+        return params
+    return [(n, t, d if d is not None else p[2]) for (n, t, d), p in zip(params, prototype)]
+
+
+_IMPLEMENTATION_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+\.(?:inl|ipp|tpp))"', re.M)
+
+
+def _template_caller(name: str, fn: Callable, params: list) -> Callable:
+    """A helper header's function template called from another file: the explicit template arguments, then each
+    missing one's default (a deduced typename stays None: values carry their own type)."""
+    def call(targs, *args):
+        leading = list(targs)
+        for pname, typename, thunk in params[len(leading):]:
+            if thunk is None and not typename:
+                raise cruntime.CppRuntimeError(f"template argument '{pname}' of '{name}' is neither given nor "
+                                               "defaulted")
+            leading.append(thunk() if thunk is not None else None)
+        return fn(*leading, *args)
+    return call
+
+
 def _compile_helper(headers: HeaderTree, header: str, kind: str, defines: Mapping[str, str],
                     api: Api) -> CompiledFile | None:
     """A helper header compiled once per kind and defines (kept on the tree); None if it does not compile."""
@@ -2171,6 +2267,10 @@ def _compile_helper(headers: HeaderTree, header: str, kind: str, defines: Mappin
     if key not in cache:
         cache[key] = None  # a header reached again while it compiles (an include cycle) stays unmodelled
         source = headers.source(header)
+        for target in _IMPLEMENTATION_INCLUDE.findall(source or ""):
+            # `#include "x_helpers.inl"` at a header's end: the definitions of its templates, part of the header
+            found = headers.resolve(target, posixpath.dirname(header))
+            source += "\n" + (headers.source(found) or "") if found is not None else ""
         try:
             cache[key] = Compiler(header, source, kind, api, defines, headers, lenient=True).compile() \
                 if source else None

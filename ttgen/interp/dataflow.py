@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import arch
 from . import context as ctx
-from .api import API, COMPUTE, DATAFLOW, DEVICE
+from .api import API, DATAFLOW, DEVICE
 from . import timing, trace
 from .checks import Violation, cpp_frame_location, current_cpp_location, violation
 from .cruntime import CppObject, CppRuntimeError, Dynamic, enum_value, wrap_u32
@@ -135,9 +135,7 @@ class TensorAccessor(CppObject):
 
     def __init__(self, args: DeviceAccessorArgs, bank_base_address: int | None = None, page_size: int | None = None):
         if bank_base_address is None:  # TensorAccessor(tensor::x): a Metal 2.0 binding token of the host's spec
-            from .metal2 import TensorBindingToken
-
-            if not isinstance(args, TensorBindingToken):
+            if not hasattr(args, "addr_crta_offset"):  # metal2.TensorBindingToken
                 raise NotModelled(f"TensorAccessor({args!r}) with one argument ({TA_H})")
             # the token's TensorAccessorArgs sit at its CTA offset, its base address in its common runtime arg
             bank_base_address = get_common_arg_val(("uint32_t",), args.addr_crta_offset // 4)
@@ -630,8 +628,9 @@ def get_dataformat(operand):
 
 
 class _DescriptorArray(CppObject):
-    """One of the per-CB arrays the JIT writes into chlkc_descriptors.h for a compute build (`unpack_src_format[cb]`,
-    `pack_tile_size[cb]`...), read from the running core's CB configuration."""
+    """One of the per-CB arrays the JIT writes into chlkc_descriptors.h (`unpack_src_format[cb]`,
+    `pack_tile_size[cb]`...), read from the running core's CB configuration. Data-movement builds have them too:
+    dataflow_api.h's get_tile_size / get_tile_hw and dataflow_buffer.h read them."""
 
     def __init__(self, name: str, read):
         self.cpp_name, self._read = name, read
@@ -650,8 +649,21 @@ _DESCRIPTORS = {
                                         "pack_tile_c_dim")},
 }
 for _name, _read in _DESCRIPTORS.items():
-    API.constant(_name, _DescriptorArray(_name, _read), groups={COMPUTE},
+    API.constant(_name, _DescriptorArray(_name, _read), groups=DEVICE,
                  header="chlkc_descriptors.h (written by the JIT build)")
+
+
+@API.function("get_tile_hw", groups={DATAFLOW}, header=DF_H)
+def get_tile_hw(operand):
+    """unpack_tile_r_dim[cb] * unpack_tile_c_dim[cb]: the elements of one of the CB's tiles (32x32 here)."""
+    _cb(operand)
+    return 32 * 32
+
+
+@API.function("get_tile_num_faces", groups={DATAFLOW}, header=DF_H)
+def get_tile_num_faces(operand):
+    _cb(operand)
+    return 4
 
 
 class _CoreCoordinate(CppObject):

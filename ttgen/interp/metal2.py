@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from . import context as ctx
 from .api import API, DEVICE
 from .checks import violation
+from .cpp import GENERATED_HEADERS as GENERATED
 from .cruntime import CppObject
+from .dataflow import get_arg_val, get_common_arg_val
 
 KERNEL_ARGS_H = "experimental/kernel_args.h"
-GENERATED = "kernel_args_generated.h / kernel_bindings_generated.h (written by the JIT from the host's ProgramSpec)"
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,6 @@ def _bindings() -> Bindings:
 
 @API.function("experimental::get_arg", groups=DEVICE, header=KERNEL_ARGS_H)
 def get_arg(arg):
-    from .dataflow import get_arg_val, get_common_arg_val
-
     if isinstance(arg, RtaArg):
         return get_arg_val(("uint32_t",), arg.byte_offset // 4)
     if isinstance(arg, CrtaArg):
@@ -121,13 +120,9 @@ def get_arg(arg):
 
 @API.function("get_vararg", groups=DEVICE, header=GENERATED)
 def get_vararg(idx):
-    from .dataflow import get_arg_val
-
     return get_arg_val(("uint32_t",), len(_bindings().runtime_args) + int(idx))
 
 
 @API.function("get_common_vararg", groups=DEVICE, header=GENERATED)
 def get_common_vararg(idx):
-    from .dataflow import get_common_arg_val
-
     return get_common_arg_val(("uint32_t",), len(_bindings().common_runtime_args) + int(idx))

@@ -139,6 +139,19 @@ _math("isinf", lambda x: bool(np.isinf(float(x))))
 _math("erf", lambda x: math.erf(float(x)))
 
 
+def _float_math(name: str, fn) -> None:
+    """The float functions of <math.h> (`sqrtf`, `expf`...): unambiguous, so also unqualified; computed in
+    float32, as the float overloads are."""
+    value = (lambda f: lambda *xs: float(f(*(np.float32(x) for x in xs))))(fn)
+    API.function(f"{name}f", groups=ALL, header="<cmath>")(value)
+    API.function(f"std::{name}f", groups=ALL, header="<cmath>")(value)
+
+
+for _name, _fn in {"sqrt": np.sqrt, "exp": np.exp, "log": np.log, "fabs": np.fabs, "floor": np.floor,
+                   "ceil": np.ceil, "pow": np.power, "fmin": np.fmin, "fmax": np.fmax}.items():
+    _float_math(_name, _fn)
+
+
 # ----- <tuple> / <utility>: a tuple is a Python tuple ------------------------------------------------------------
 
 @API.function("std::make_tuple", groups=ALL, header="<tuple>", args=(0, 16))
