@@ -297,7 +297,7 @@ class Compiler:
         self.template_aliases: dict[str, Node] = {}  # an aliased template type's text -> its type node
         self.using_names: dict[str, str] = {}  # `using a::b;` declarations: b -> a::b
         self.template_params: dict[str, list] = {}  # function template -> [(name, is typename, default node)]
-        self.prototype_defaults: dict[str, list] = {}  # function template -> its prototype's default nodes
+        self.prototype_defaults: dict[str, list] = {}  # function template -> its prototype's parameters
         self.namespace_aliases: dict[str, str] = {}  # namespace name = a::b;
         self.local_types: dict[str, ApiEntry] = {}  # structs, unions and enums this file defines, by qualified name
         self.union_names: dict[int, str] = {}  # start byte of a union's definition -> the name it is registered by
@@ -405,16 +405,20 @@ class Compiler:
                 saved = self.namespace, self.fn
                 self.namespace, self.fn = prefix, _FunctionContext()
                 try:
-                    fn = ast.Expression(self.at(ast.Lambda(ast.arguments([], [], None, [], [], None, []),
-                                                          self._expr(default)), default))
-                    ast.fix_missing_locations(fn)
-                    thunk = eval(compile(fn, self.path, "eval"), self.globals)  # noqa: S307 - our own lowering
+                    thunk = self._thunk(default, default)
                 except CompileError:
                     thunk = None
                 finally:
                     self.namespace, self.fn = saved
             out.append((pname, typename, thunk))
         return out
+
+    def _thunk(self, expression: Node, at: Node) -> Callable:
+        """A C++ expression compiled now into a function of no arguments, evaluated in this file's globals."""
+        fn = ast.Expression(self.at(ast.Lambda(ast.arguments([], [], None, [], [], None, []),
+                                              self._expr(expression)), at))
+        ast.fix_missing_locations(fn)
+        return eval(compile(fn, self.path, "eval"), self.globals)  # noqa: S307 - our own lowering
 
     def _preprocessed(self, defines: Mapping[str, str]) -> str:
         """The file's text after the preprocessor (as it is when it needs none); a directive error at its line."""
@@ -659,7 +663,7 @@ class Compiler:
             declarator = next(d for d in inner[0].children_by_field_name("declarator")
                               if d.type == "function_declarator")
             name = prefix + re.sub(r"\s+", "", declarator.child_by_field_name("declarator").text.decode())
-            self.prototype_defaults[name] = [default for _, _, default in params]
+            self.prototype_defaults[name] = params
             if name in self.template_params:
                 self.template_params[name] = _with_defaults(self.template_params[name], params)
             return
@@ -667,9 +671,8 @@ class Compiler:
         if self._overloaded(name, node):
             return
         self.functions_defined[name] = inner[0]
-        if name in self.prototype_defaults and len(self.prototype_defaults[name]) == len(params):
-            params = [(n, t, d if d is not None else given)
-                      for (n, t, d), given in zip(params, self.prototype_defaults[name])]
+        if name in self.prototype_defaults:
+            params = _with_defaults(params, self.prototype_defaults[name])
         self.template_params[name] = params
 
     def _enum(self, node: Node, prefix: str) -> None:
@@ -719,12 +722,7 @@ class Compiler:
                 raise self.unsupported(member, "struct member other than a data member")
             store = self._store_for(member.child_by_field_name("type"), None)
             default = member.child_by_field_name("default_value")
-            thunk = None
-            if default is not None:
-                fn = ast.Expression(self.at(ast.Lambda(ast.arguments([], [], None, [], [], None, []),
-                                                      self._expr(default)), member))
-                ast.fix_missing_locations(fn)
-                thunk = eval(compile(fn, self.path, "eval"), self.globals)  # noqa: S307 - our own lowering
+            thunk = self._thunk(default, member) if default is not None else None
             for d in declarators:
                 layout.append((self._declarator_name(d), store, thunk))
         self.fn = None
@@ -2236,7 +2234,7 @@ def _dispatcher(name: str, by_count: dict[int, Callable]) -> Callable:
 
 
 def _with_defaults(params: list, prototype: list) -> list:
-    """A template's parameters with the defaults a later prototype gives where the definition gives none."""
+    """A template's parameters with the defaults its prototype gives where the definition gives none."""
     if len(params) != len(prototype):
         return params
     return [(n, t, d if d is not None else p[2]) for (n, t, d), p in zip(params, prototype)]

@@ -655,15 +655,14 @@ for _name, _read in _DESCRIPTORS.items():
 
 @API.function("get_tile_hw", groups={DATAFLOW}, header=DF_H)
 def get_tile_hw(operand):
-    """unpack_tile_r_dim[cb] * unpack_tile_c_dim[cb]: the elements of one of the CB's tiles (32x32 here)."""
-    _cb(operand)
-    return 32 * 32
+    """unpack_tile_r_dim[cb] * unpack_tile_c_dim[cb]: the elements of one of the CB's tiles."""
+    cb = _cb(operand)
+    return _DESCRIPTORS["unpack_tile_r_dim"](cb) * _DESCRIPTORS["unpack_tile_c_dim"](cb)
 
 
 @API.function("get_tile_num_faces", groups={DATAFLOW}, header=DF_H)
 def get_tile_num_faces(operand):
-    _cb(operand)
-    return 4
+    return _DESCRIPTORS["unpack_tile_num_faces"](_cb(operand))
 
 
 class _CoreCoordinate(CppObject):
@@ -738,7 +737,9 @@ class L1Pointer(CppObject):
                 verified = cb.verified_accesses
                 if key in verified:
                     if self.core.in_flight:
-                        self._check_in_flight(address, write)
+                        self._check_landing(address)
+                        if write:
+                            self._check_sending(address)
                     return address, address + self.width
                 result = self._checked_range(address, write)
                 if len(verified) > 4096:
@@ -747,20 +748,19 @@ class L1Pointer(CppObject):
                 return result
         return self._checked_range(address, write)
 
-    def _check_in_flight(self, address: int, write: bool) -> None:
+    def _check_landing(self, address: int) -> None:
         pending = self.core.pending_into(address, address + self.width)
         if pending is not None:
             raise violation("race", f"L1 0x{address:x} accessed while the NoC transfer issued at "
                                     f"{pending.issued_at} into it has not completed (missing barrier)")
-        if write and self.core.pending_out_of(address, address + self.width):
+
+    def _check_sending(self, address: int) -> None:
+        if self.core.pending_out_of(address, address + self.width):
             raise violation("race", f"L1 0x{address:x} overwritten while a NoC write is still sending it")
 
     def _checked_range(self, address: int, write: bool) -> tuple[int, int]:
         self.core.check_l1(address, self.width, "L1 pointer access")
-        pending = self.core.pending_into(address, address + self.width)
-        if pending is not None:
-            raise violation("race", f"L1 0x{address:x} accessed while the NoC transfer issued at "
-                                    f"{pending.issued_at} into it has not completed (missing barrier)")
+        self._check_landing(address)
         cb = self.core.cb_at(address, self.width)
         if cb is None and not arch.in_semaphores(address) and ctx.device().l1_buffer_at(address, self.width) is None:
             # Kernels own L1 through CBs, semaphores and L1 buffers: anything else is no allocation's memory.
@@ -780,8 +780,8 @@ class L1Pointer(CppObject):
             # get_read_ptr "is only valid between calls to cb_wait_front and cb_pop_front" (dataflow_api.h)
             raise violation("cb-protocol", f"pointer read at 0x{address:x} in CB {cb.name} outside the pages this "
                                            "kernel reserved or waited for")
-        if write and self.core.pending_out_of(address, address + self.width):
-            raise violation("race", f"L1 0x{address:x} overwritten while a NoC write is still sending it")
+        if write:
+            self._check_sending(address)
         return address, address + self.width
 
     def cpp_getitem(self, index: int) -> int | float:

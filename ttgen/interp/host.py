@@ -18,6 +18,7 @@ from .. import arch
 from ..numerics import layout
 from ..numerics.formats import FORMATS, HOST_ONLY, DataFormat, decode_tile, encode_tile
 from . import program as prog
+from . import std_algorithm
 from .api import API, DEVICE, HOST
 from .checks import current_cpp_location, violation
 from .cpp import CompileError, compile_file
@@ -207,20 +208,9 @@ class CppVector(CppObject):
             items = []
         self.items = np.asarray(items, dtype=self.dtype) if self.dtype is not None else list(items)
 
-    def begin(self):
-        from .std_algorithm import CppIterator
-
-        return CppIterator(self, 0)
-
-    def end(self):
-        from .std_algorithm import CppIterator
-
-        return CppIterator(self, len(self.items))
-
+    begin, end = std_algorithm.begin, std_algorithm.end
     cbegin, cend = begin, end
-
-    def data(self):
-        return self.begin()  # a pointer to the first element: indexable like the vector
+    data = begin  # a pointer to the first element: indexable like the vector
 
     def cpp_copy(self) -> "CppVector":
         return CppVector(self.element, self.items.copy() if self.dtype is not None else list(self.items))

@@ -112,7 +112,7 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
     if adjust_inputs is not None:
         inputs = adjust_inputs(inputs)
     run = HostRun(kernel_root=str(folder), inputs=inputs, seed=schedule_seed, budget=budget, timed=timed,
-                  input_dtypes={name: t["dtype"] for name, t in meta["inputs"].items()})
+                  input_dtypes=_input_dtypes(meta))
     try:
         status = run_host(compile_file(folder / meta["host"], "host"), run, budget)
         if status not in (0, None):
@@ -144,6 +144,10 @@ def run_folder(folder: str | Path, seed: int = 0, schedule_seed: int | None = No
     return report
 
 
+def _input_dtypes(meta: dict) -> dict[str, str]:
+    return {name: t["dtype"] for name, t in meta["inputs"].items()}
+
+
 def collect_programs(folder: str | Path) -> list:
     """Execute the host program without running kernels: the programs it builds, as ProgramModels.
 
@@ -152,7 +156,7 @@ def collect_programs(folder: str | Path) -> list:
     folder = Path(folder)
     meta = read_metadata(folder)
     run = HostRun(kernel_root=str(folder), inputs=reference.make_inputs(meta, 0), dry=True,
-                  input_dtypes={name: t["dtype"] for name, t in meta["inputs"].items()})
+                  input_dtypes=_input_dtypes(meta))
     host_file = compile_file(folder / meta["host"], "host")
     HostRun._current = run
     try:

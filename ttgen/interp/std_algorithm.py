@@ -12,7 +12,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .api import API, DEVICE, HOST
-from .cruntime import CArray, CppObject, CppRuntimeError
+from .cruntime import CppObject, CppRuntimeError
+
+
+def _elements(container) -> Any:
+    """A container's elements: a vector's `items`; a C array or std::array is its own list."""
+    return getattr(container, "items", container)
 
 
 class CppIterator(CppObject):
@@ -21,12 +26,8 @@ class CppIterator(CppObject):
     def __init__(self, container: Any, index: int):
         self.container, self.index = container, index
 
-    def _items(self):
-        return self.container.items if hasattr(self.container, "items") and not isinstance(self.container, CArray) \
-            else self.container
-
     def _check(self, index: int) -> int:
-        size = len(self._items())
+        size = len(_elements(self.container))
         if not 0 <= index < size:
             raise CppRuntimeError(f"iterator at {index} of a container of {size}: past its end")
         return index
@@ -74,21 +75,21 @@ def _same(a: CppIterator, b: CppIterator) -> None:
 
 
 def begin(container) -> CppIterator:
+    """`std::begin(c)`, and `c.begin()` of the containers (their classes take begin and end as methods)."""
     return CppIterator(container, 0)
 
 
 def end(container) -> CppIterator:
-    items = container.items if hasattr(container, "items") and not isinstance(container, CArray) else container
-    return CppIterator(container, len(items))
+    return CppIterator(container, len(_elements(container)))
 
 
 def _range(first: CppIterator, last: CppIterator) -> range:
     if not isinstance(first, CppIterator) or not isinstance(last, CppIterator):
         raise CppRuntimeError("an algorithm takes iterators (begin(), end())")
     _same(first, last)
-    if first.index > last.index or first.index < 0 or last.index > len(first._items()):
+    if first.index > last.index or first.index < 0 or last.index > len(_elements(first.container)):
         raise CppRuntimeError(f"[{first.index}, {last.index}) is not a range of a container of "
-                              f"{len(first._items())}")
+                              f"{len(_elements(first.container))}")
     return range(first.index, last.index)
 
 

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from . import std_algorithm
 from .api import API, DEVICE, HOST
 from .checks import current_cpp_location
 from .cruntime import INTEGRAL_STORE, CArray, CppObject, CppRuntimeError, c_array
@@ -77,16 +78,7 @@ class StdArray(CArray, CppObject):
     def size(self) -> int:
         return len(self)
 
-    def begin(self):
-        from .std_algorithm import CppIterator
-
-        return CppIterator(self, 0)
-
-    def end(self):
-        from .std_algorithm import CppIterator
-
-        return CppIterator(self, len(self))
-
+    begin, end = std_algorithm.begin, std_algorithm.end
     cbegin, cend = begin, end
     data = begin
 

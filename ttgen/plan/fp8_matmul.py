@@ -37,7 +37,6 @@ SCHEDULE_KEYS = {"grid", "cb_depth", "dst", "math_fidelity", "math_approx", "car
 WIDENED = "float8"  # the carry of FP8 bytes widened on the device
 HOST_CARRIES = ("bfloat16", "bfloat8_b")
 LOSSY = ("bfloat8_b",)
-CARRIED_FORMATS = (*HOST_CARRIES, "bfloat16")  # operand dtypes read as they are
 DRAM_PAGE_ALIGNMENT = 32  # Wormhole DRAM reads and writes are 32-byte aligned
 
 
@@ -56,7 +55,7 @@ def _carries(spec: Spec, a, b) -> dict[str, str]:
                                  "values whose 16-value group spans more than 4 binades; say schedule.lossy_carry: "
                                  f"true to accept it (the tolerance charges the loss), or use {WIDENED}",
                                  "schedule", "carry", t.name)
-        elif t.dtype in CARRIED_FORMATS:
+        elif t.dtype in HOST_CARRIES:  # already a Tensix format: read as it is
             if given not in (None, t.dtype):
                 raise spec.error(f"{t.name} is already {t.dtype}; carry applies to float8 operands",
                                  "schedule", "carry", t.name)
