@@ -14,6 +14,7 @@ from ..errors import Location, TtgenError
 
 # Every check the interpreter performs, by name. The names appear in messages and in tests.
 CHECKS = {
+    "api-argument": "an API argument outside the range its header documents",
     "mismatch": "output differs from the numpy reference beyond the stated tolerance",
     "deadlock": "every live thread is blocked",
     "dst-lifecycle": "DST register used outside acquire/commit/wait/release order, out of range or unwritten",
