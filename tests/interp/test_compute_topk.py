@@ -6,25 +6,7 @@ import pytest
 from ttgen.interp.checks import Violation
 from ttgen.numerics.formats import decode_tile
 
-READ = """
-void kernel_main() {
-    uint32_t a_addr = get_arg_val<uint32_t>(0);
-    uint32_t b_addr = get_arg_val<uint32_t>(1);
-    constexpr auto a_args = TensorAccessorArgs<0>();
-    const auto a = TensorAccessor(a_args, a_addr);
-    constexpr auto b_args = TensorAccessorArgs<a_args.next_compile_time_args_offset()>();
-    const auto b = TensorAccessor(b_args, b_addr);
-    cb_reserve_back(tt::CBIndex::c_0, 2);
-    cb_reserve_back(tt::CBIndex::c_1, 2);
-    for (uint32_t i = 0; i < 2; ++i) {
-        noc_async_read_page(i, a, get_write_ptr(tt::CBIndex::c_0) + i * 4096);
-        noc_async_read_page(i, b, get_write_ptr(tt::CBIndex::c_1) + i * 4096);
-    }
-    noc_async_read_barrier();
-    cb_push_back(tt::CBIndex::c_0, 2);
-    cb_push_back(tt::CBIndex::c_1, 2);
-}
-"""
+from .test_compute import DRAIN, FEED
 
 SORT = """
 void kernel_main() {
@@ -53,21 +35,6 @@ void kernel_main() {
 }
 """
 
-WRITE = """
-void kernel_main() {
-    uint32_t addr = get_arg_val<uint32_t>(0);
-    constexpr auto args = TensorAccessorArgs<0>();
-    const auto out = TensorAccessor(args, addr);
-    cb_wait_front(tt::CBIndex::c_16, 4);
-    for (uint32_t i = 0; i < 4; ++i) {
-        noc_async_write_page(i, out, get_read_ptr(tt::CBIndex::c_16) + i * 4096);
-    }
-    noc_async_write_barrier();
-    cb_pop_front(tt::CBIndex::c_16, 4);
-}
-"""
-
-
 def window(seed=0):
     """Values with many ties (integers 0..15) and each element's position 0..63 as its index, per column."""
     rng = np.random.default_rng(seed)
@@ -83,10 +50,10 @@ def run(dev, ops: str, values, indices):
     for index in (0, 1):
         dev.cb(index, 2, "float32")
     dev.cb(16, 4, "float32")
-    dev.kernel("dataflow", READ, args=[a.address, b.address], compile_args=[2, 4096, 2, 4096])
+    dev.kernel("dataflow", FEED, args=[a.address, b.address, 2], compile_args=[2, 4096, 2, 4096])
     dev.kernel("compute", SORT.replace("OPS", ops), fp32_dest_acc_en=True,
                unpack_to_dest_fp32=[0, 1])
-    dev.kernel("dataflow", WRITE, args=[out.address], compile_args=[2, 4096], processor="RISCV_1")
+    dev.kernel("dataflow", DRAIN, args=[out.address, 4], compile_args=[2, 4096], processor="RISCV_1")
     dev.launch()
     tiles = [decode_tile(out.data[i * 4096:(i + 1) * 4096], "float32") for i in range(4)]
     return np.concatenate(tiles[:2]), np.concatenate(tiles[2:])

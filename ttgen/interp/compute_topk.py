@@ -11,6 +11,8 @@ total one and the bitonic network sorts exactly); without it only values are com
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .api import API
@@ -53,25 +55,34 @@ def compare_exchange(values: np.ndarray, indices: np.ndarray, first: np.ndarray,
     indices[first], indices[second] = np.where(a_first, ia, ib), np.where(a_first, ib, ia)
 
 
-def bitonic_step(values, indices, distance: int, run: int, idir: int, stable: bool) -> None:
-    """One step of a bitonic phase: positions `distance` apart compared within runs of length `run`, whose
-    directions alternate from `idir` (0: decreasing)."""
-    first = np.array([j for j in range(LENGTH) if not j & distance])
-    descending = ((first // run) % 2 == 0) == (idir == 0)
-    compare_exchange(values, indices, first, first + distance, descending, stable)
+@functools.lru_cache(maxsize=None)
+def _pairs(starts: tuple[int, ...], run: int, distance: int) -> tuple[np.ndarray, np.ndarray]:
+    """First positions of the pairs `distance` apart inside each run of length `run` starting at `starts`, and
+    the number of the run each belongs to (the kernels call the same few shapes over and over)."""
+    first = [(start + j, b) for b, start in enumerate(starts) for j in range(run) if not j & distance]
+    return np.array([f for f, _ in first]), np.array([b for _, b in first])
+
+
+def bitonic_steps(values, indices, starts: tuple[int, ...], run: int, steps, idir: int, stable: bool) -> None:
+    """Steps of a bitonic phase over runs of length `run` starting at `starts`, whose directions alternate from
+    `idir` (0: decreasing); step s compares positions 2^(s-1) apart."""
+    for s in steps:
+        distance = 1 << (s - 1)
+        first, run_number = _pairs(starts, run, distance)
+        descending = (run_number % 2 == 0) == (idir == 0)
+        compare_exchange(values, indices, first, first + distance, descending, stable)
 
 
 def local_sort(values, indices, idir: int, end_phase: int, start_phase: int = 0, end_step: int = 0,
                start_step: int = 0, stable: bool = False) -> None:
-    """Phases start_phase..end_phase; phase p merges into runs of 2^(p+1), its steps at distances 2^(s-1), s from p+1
-    down to 1. A single phase of 4 or more runs only steps start_step..end_step+1 and then 4..1, as the LLK does."""
+    """Phases start_phase..end_phase; phase p merges into runs of 2^(p+1), its steps s from p+1 down to 1. A single
+    phase of 4 or more runs only steps start_step..end_step+1 and then 4..1, as the LLK does."""
     for phase in range(start_phase, end_phase + 1):
         run = 2 << phase
-        steps = list(range(phase + 1, 0, -1))
+        steps = range(phase + 1, 0, -1)
         if phase >= 4 and start_phase == end_phase:
-            steps = list(range(start_step, end_step, -1)) + [4, 3, 2, 1]
-        for s in steps:
-            bitonic_step(values, indices, 1 << (s - 1), run, idir, stable)
+            steps = [*range(start_step, end_step, -1), 4, 3, 2, 1]
+        bitonic_steps(values, indices, tuple(range(0, LENGTH, run)), run, steps, idir, stable)
 
 
 def merge(values, indices, m_iter: int, k: int, top_min: bool, stable: bool) -> None:
@@ -87,23 +98,16 @@ def rebuild(values, indices, idir: int, m_iter: int, k: int, logk: int, skip_sec
     """Sort the bitonic length-k runs 2^(m_iter+1) runs apart, directions alternating from idir. For k of 32 or
     more the LLK sorts the whole window into runs of k (skip_second does not apply)."""
     if k >= 32:
-        for s in range(logk, 0, -1):
-            bitonic_step(values, indices, 1 << (s - 1), k, idir, stable)
-        return
-    dist = min(32, k << (m_iter + 1))
-    total = max(2 * k, LENGTH >> (m_iter + 1)) >> (skip_second & 1)
-    for b in range(total // k):
-        run = np.arange(b * dist, b * dist + k)
-        sub_v, sub_i = values[run], indices[run]
-        direction = idir ^ (b & 1)
-        for s in range(logk, 0, -1):
-            distance = 1 << (s - 1)
-            first = np.array([j for j in range(k) if not j & distance])
-            compare_exchange(sub_v, sub_i, first, first + distance, np.full(len(first), direction == 0), stable)
-        values[run], indices[run] = sub_v, sub_i
+        starts = tuple(range(0, LENGTH, k))
+    else:
+        dist = min(32, k << (m_iter + 1))
+        total = max(2 * k, LENGTH >> (m_iter + 1)) >> (skip_second & 1)
+        starts = tuple(b * dist for b in range(total // k))
+    bitonic_steps(values, indices, starts, k, range(logk, 0, -1), idir, stable)
 
 
-def _stable(targs, position: int) -> bool:
+def _flag(targs, position: int) -> bool:
+    """A bool template argument, false when left out."""
     return bool(targs[position]) if len(targs) > position else False
 
 
@@ -131,14 +135,14 @@ def topk_local_sort(targs, idst, idir, i_end_phase, i_start_phase=0, i_end_step=
     if not (0 <= start <= end <= 5):
         raise violation("api-argument", f"topk_local_sort: phases {start}..{end} are outside 0..5")
     _run("topk_local_sort", idst, lambda v, i: local_sort(v, i, int(idir), end, start, int(i_end_step),
-                                                           int(i_start_step), _stable(targs, 0)))
+                                                           int(i_start_step), _flag(targs, 0)))
 
 
 @API.function("topk_merge", groups=C, header=H, template_args=(0, 2))
 def topk_merge(targs, idst, m_iter, k):
     _check_k(int(k), "topk_merge")
-    top_min = _stable(targs, 0)
-    _run("topk_merge", idst, lambda v, i: merge(v, i, int(m_iter), int(k), top_min, _stable(targs, 1)))
+    top_min = _flag(targs, 0)
+    _run("topk_merge", idst, lambda v, i: merge(v, i, int(m_iter), int(k), top_min, _flag(targs, 1)))
 
 
 @API.function("topk_rebuild", groups=C, header=H, template_args=(0, 1))
@@ -147,4 +151,4 @@ def topk_rebuild(targs, idst, idir, m_iter, k, logk, skip_second):
     if 1 << int(logk) != int(k):
         raise violation("api-argument", f"topk_rebuild: logk {int(logk)} is not log2 of k = {int(k)}")
     _run("topk_rebuild", idst, lambda v, i: rebuild(v, i, int(bool(idir)), int(m_iter), int(k), int(logk),
-                                                     int(skip_second), _stable(targs, 0)))
+                                                     int(skip_second), _flag(targs, 0)))
