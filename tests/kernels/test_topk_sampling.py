@@ -1,11 +1,12 @@
-"""5.3 TopK and sampling: exact values and indices (ties to the lower index), and the drawn token."""
+"""5.3 TopK and sampling over a vocabulary: exact values and indices (ties to the lower index), and the drawn token,
+decided exactly at the edges the inputs put there on purpose."""
 
 import numpy as np
 import pytest
 
 from ttgen import reference, testing
 from ttgen.interp.runner import read_metadata
-from ttgen.numerics.formats import round_to
+from ttgen.reference.selection import top
 
 
 def assert_passes(report):
@@ -13,68 +14,75 @@ def assert_passes(report):
     assert report.ok, [c for c in report.comparisons if not c.ok]
 
 
+def failing(report):
+    assert report.violation is None, str(report.violation)
+    return {c.name for c in report.comparisons if not c.ok}
+
+
 def test_default_spec(rendered):
     assert_passes(testing.run(rendered("topk_sampling")))
 
 
-def test_the_inputs_have_ties_among_the_top_values(rendered):
+def test_llama3_spec(rendered):
+    assert_passes(testing.run(rendered("topk_sampling_llama3")))
+
+
+def test_the_inputs_put_ties_at_the_top_and_across_the_cut(rendered):
     meta = read_metadata(rendered("topk_sampling"))
-    values = reference.golden(meta, reference.make_inputs(meta, 0))["values"].value
-    assert any(len(np.unique(row)) < len(row) for row in values)
+    inputs = reference.make_inputs(meta, 0)
+    k = meta["compute"]["k"]
+    for row in inputs["logits"]:
+        values, indices = top(row.astype(np.float64), k + 1)
+        assert values[0] == values[1] and indices[0] < indices[1]  # the planted max, twice
+        assert values[k - 1] == values[k]  # the k-th place is inside a run of ties
+    # tie columns far apart: on different cores (each takes 2048 columns)
+    spread = [abs(int(a) - int(b)) for a, b in (top(r.astype(np.float64), 2)[1] for r in inputs["logits"])]
+    assert max(spread) > 2048
 
 
-@pytest.mark.parametrize("sizes,compute", [
-    ({"M": 32, "N": 256, "K": 8}, {"k": 8, "top_p": 0.5, "temperature": 1.5}),
-    ({"M": 96, "N": 128, "K": 4}, {"k": 4, "top_p": 1.0, "temperature": 0.3}),
+@pytest.mark.parametrize("sizes,compute,schedule", [
+    ({"B": 3, "V": 224, "K": 1}, {"k": 1}, {"grid": [2, 2]}),  # greedy; an odd number of tiles (7): one padded
+    ({"B": 32, "V": 2048, "K": 64}, {"k": 64, "top_p": 1.0, "temperature": 0.3}, {"grid": [4, 2]}),
+    ({"B": 1, "V": 4096, "K": 33}, {"k": 33, "top_p": 0.5, "temperature": 1.5}, {"grid": [3, 1]}),
+    ({"B": 16, "V": 1024, "K": 8}, {"k": 8, "min_p": 0.9, "temperature": 1.0}, {"grid": [1, 1]}),
+    ({"B": 5, "V": 64, "K": 64}, {"k": 64}, {"grid": [8, 8]}),  # the whole vocabulary on one core
 ])
-def test_other_shapes_and_settings(rendered, sizes, compute):
-    folder = rendered("topk_sampling", sizes=sizes, compute=compute, schedule={"grid": [2, 2]})
-    assert_passes(testing.run(folder, seed=3))
+def test_other_shapes_and_settings(rendered, sizes, compute, schedule):
+    folder = rendered("topk_sampling", sizes=sizes, compute=compute, schedule=schedule)
+    for seed in (1, 2):
+        assert_passes(testing.run(folder, seed=seed))
 
 
-@pytest.mark.parametrize("pattern,replace,wrong", [
-    (r"rsub_unary_tile\(1, N_BITS\);", "add_unary_tile(1, N_BITS);", {"values", "indices", "token"}),  # wrong column
-    (r"mul_unary_tile\(0, 0x[0-9A-F]+\);  // 1 / temperature", "", {"token"}),  # temperature ignored
-    (r"unary_lt_tile\(0, 0x[0-9A-F]+\);  // top_p", "unary_lt_tile(0, 0x3F800000);", {"token"}),  # no nucleus
-    (r"binary_dest_reuse_tiles<EltwiseBinaryType::ELWMUL, EltwiseBinaryReuseDestType::DEST_TO_SRCA>\(cb_u, 0, 0\);",
-     "", {"token"}),  # u ignored: the threshold is the whole kept mass
+# Each mutant breaks one rule; the outputs it touches, and only those, must fail.
+@pytest.mark.parametrize("file,pattern,replace,wrong", [
+    ("compute", r"add_unary_tile_int32\(7, tile \* 32 \+ 32\);", "add_unary_tile_int32(7, tile * 32 + 31);",
+     {"indices", "token"}),  # the second tile's columns one off
+    ("compute", r"mul_unary_tile\(1, INV_TEMPERATURE_BITS\);", "", {"token"}),  # ranks 32.. without temperature
+    ("compute", r"topk_rebuild<true>\(0, 0, 0, WINDOW", "topk_rebuild<false>(0, 0, 0, WINDOW",
+     {"indices", "token"}),  # equal values in any order
+    ("compute", r"topk_merge<false, true>\(4, 0, WINDOW\);", "", {"values", "indices", "token"}),  # ranks 32..63
+    ("writer_sample", r"cumulative > threshold", "cumulative >= threshold", {"token"}),  # a draw exactly on an edge
 ])
-def test_mutants_fail_on_the_outputs_they_touch(rendered, tmp_path, pattern, replace, wrong):
-    # a low temperature, so that the draw depends on it
-    folder = testing.copy_folder(rendered("topk_sampling", sizes={"M": 32, "N": 256}, compute={"temperature": 0.05}),
-                                 tmp_path / "topk")
-    testing.mutate(folder, "compute", pattern, replace)
-    report = testing.run(folder)
-    assert report.violation is None, str(report.violation)
-    assert {c.name for c in report.comparisons if not c.ok} == wrong
+def test_mutants_fail_on_the_outputs_they_touch(rendered, tmp_path, file, pattern, replace, wrong):
+    folder = testing.copy_folder(rendered("topk_sampling"), tmp_path / "topk")
+    testing.mutate(folder, file, pattern, replace)
+    assert failing(testing.run(folder)) == wrong
 
 
-def test_ties_to_the_higher_index_fail_on_indices_only(rendered, tmp_path):
-    folder = testing.copy_folder(rendered("topk_sampling", sizes={"M": 32, "N": 256}), tmp_path / "topk")
-    testing.mutate(folder, "compute", r"rsub_unary_tile\(1, N_BITS\);", "add_unary_tile(1, 0x3F800000);")  # col + 1
-    testing.mutate(folder, "compute", r"rsub_unary_tile\(0, N_BITS\);", "sub_unary_tile(0, 0x3F800000);")
-    report = testing.run(folder)
-    assert report.violation is None, str(report.violation)
-    assert "indices" in {c.name for c in report.comparisons if not c.ok}
-    assert "values" not in {c.name for c in report.comparisons if not c.ok}
+def test_min_p_changes_the_draw_and_the_kernel_follows_it(rendered, tmp_path):
+    folder = testing.copy_folder(rendered("topk_sampling", sizes={"B": 16, "V": 1024, "K": 8},
+                                          compute={"k": 8, "min_p": 0.9, "temperature": 1.0},
+                                          schedule={"grid": [2, 1]}), tmp_path / "topk")
+    testing.mutate(folder, "writer_sample", r"constexpr float MIN_P = [0-9.]+f;", "constexpr float MIN_P = 0.0f;")
+    assert failing(testing.run(folder)) == {"token"}
 
 
-def test_very_negative_logits_with_k_below_a_tile_row(rendered):
-    # exp((0 - v_0) / T) of the unused columns would overflow if they were not zeroed before exp
-    def shift(inputs):
-        # logits near -100 (bfloat16 there is coarse: the top values tie, p is 1/k each) and u = 0.3, which
-        # lies clear of the cumulative sums k/8
-        inputs["logits"] = round_to(inputs["logits"] - 100.0, "bfloat16")
-        inputs["uniform"][:] = 0.3
+def test_greedy_takes_the_lower_index_of_a_tied_max(rendered):
+    def tie(inputs):
+        logits = inputs["logits"]
+        logits[:, 5] = logits[:, 200] = 7.0  # both above every uniform draw; 5 and 200 are on different cores
         return inputs
 
-    folder = rendered("topk_sampling", sizes={"M": 32, "N": 256, "K": 8}, compute={"k": 8})
-    assert_passes(testing.run(folder, adjust_inputs=shift))
-
-
-def test_parameters_that_leave_no_unambiguous_draw_are_reported_not_looped_on(rendered):
-    # temperature 0.01 puts all the probability on the top value, so every cumulative sum after it is 1: top_p
-    # 0.995 lies within the 1 % margin of it whatever the logits
-    report = testing.run(rendered("topk_sampling", compute={"top_p": 0.995, "temperature": 0.01}))
-    assert report.violation is not None and report.violation.check == "budget"
-    assert "cannot draw its inputs" in str(report.violation)
+    folder = rendered("topk_sampling", sizes={"B": 3, "V": 224, "K": 1}, compute={"k": 1}, schedule={"grid": [2, 2]})
+    report = testing.run(folder, adjust_inputs=tie)
+    assert_passes(report)

@@ -462,6 +462,25 @@ def transpose_init(icb):
     _set_math(st, ("transpose", int(icb)))
 
 
+@API.function("transpose_dest_init", groups=C, header="api/compute/transpose_dest.h", template_args=(0, 2))
+def transpose_dest_init(targs, operand=0):
+    st = _state()
+    _require_configured(st, "transpose_dest_init")
+    of_faces = bool(targs[1]) if len(targs) > 1 else True
+    _set_math(st, ("transpose_dest", of_faces))
+
+
+@API.function("transpose_dest", groups=C, header="api/compute/transpose_dest.h", template_args=(0, 2))
+def transpose_dest(targs, idst):
+    """A 32x32 transpose of a DST tile in place (each face transposed; with transpose_of_faces, faces 1 and 2
+    swapped too): how 32-bit data, which source registers cannot carry exactly, is transposed."""
+    st = _state()
+    of_faces = bool(targs[1]) if len(targs) > 1 else True
+    _require_math(st, ("transpose_dest", of_faces), "transpose_dest", "transpose_dest_init with the same flags")
+    tile = _sfpu_source(st, idst, "transpose_dest")
+    _write_dst(st, _math_slot(st, idst, "transpose_dest"), transpose_faces(tile, of_faces, True))
+
+
 @API.function("transpose_tile", groups=C, header=TR_H)
 def transpose_tile(icb, itile, idst):
     st = _state()
@@ -1061,6 +1080,25 @@ for _name, _fn in _SCALAR_OPS.items():
     _register_scalar_op(_name, _fn)
 
 
+def _register_int32_scalar_op(name: str, fn) -> None:
+    """The int32 variants: DST holds 32-bit integers (kept exact as float32 up to 2^24) and the scalar is the
+    integer itself, not float bits."""
+    @API.function(f"{name}_unary_tile_int32", groups=C, header=BS_H)
+    def op(idst, param1):
+        st = _state()
+        call = f"{name}_unary_tile_int32"
+        _require_sfpu(st, "binop_with_scalar", call, "binop_with_scalar_tile_init")
+        scalar = np.int64(np.array([int(param1) & 0xFFFF_FFFF], dtype=np.uint32).view(np.int32)[0])
+        result = fn(_sfpu_source(st, idst, call).astype(np.int64), scalar)
+        if np.abs(result).max(initial=0) >= 1 << 24:
+            raise violation("api-argument", f"{call}: results beyond 2^24 are not modelled exactly")
+        _write_dst(st, _math_slot(st, idst, call), result)
+
+
+for _name in ("add", "sub"):
+    _register_int32_scalar_op(_name, _SCALAR_OPS[_name])
+
+
 # ----- SFPU ops with a float32-bits parameter --------------------------------------------------------------------
 
 def _elu(x: np.ndarray, slope: np.float32) -> np.ndarray:
@@ -1110,7 +1148,7 @@ def read_tile_value(cb_id, tile_index, element_offset):
 
 _TRANSCENDENTAL = {"exp", "recip", "sqrt", "rsqrt", "sigmoid", "silu", "tanh", "log", "elu"}
 _ELTWISE = {"add_tiles", "sub_tiles", "copy_tile", "transpose_tile", "reduce_tile", "binary_dest_reuse_tiles",
-            "any_tiles_bcast"}
+            "any_tiles_bcast", "transpose_dest"}
 
 
 def _op_cost(name: str):
@@ -1124,6 +1162,7 @@ def _op_cost(name: str):
         return (lambda: timing.COSTS.eltwise_tile), False, False
     if name == "pack_tile":
         return (lambda: timing.COSTS.pack_tile), True, False
+    name = name.removesuffix("_int32")
     if name.endswith("_tile") and not name.endswith("_init"):
         packer = "_packthread" in name
         base = name.removesuffix("_tile").removesuffix("_packthread").removesuffix("_unary").removeprefix("unary_")

@@ -17,7 +17,8 @@ import numpy as np
 
 from .api import API
 from .checks import violation
-from .compute import C, _configure_sfpu, _math_slot, _require_sfpu, _sfpu_source, _state, _write_dst
+from . import timing
+from .compute import C, _charge, _configure_sfpu, _math_slot, _require_sfpu, _sfpu_source, _state, _write_dst
 
 H = "api/compute/compute_kernel_api.h"
 LENGTH = 64  # elements per column of the window
@@ -121,12 +122,15 @@ def topk_tile_init():
     _configure_sfpu("topk", "topk_tile_init")
 
 
-def _run(call: str, idst, fn) -> None:
+def _run(call: str, idst, fn, steps: int) -> None:
+    """Run `fn` on the window; it costs `steps` compare-exchange passes, each of which loads, swaps and stores the
+    window's values and indices (two tiles each, an SFPU pass per pair of tiles: an estimate)."""
     st = _state()
     _require_sfpu(st, "topk", call, "topk_tile_init")
     base, values, indices = _window(st, idst, call)
     fn(values, indices)
     _store(st, base, values, indices, call)
+    _charge(call, lambda: steps * 2 * timing.COSTS.sfpu_simple_tile, True)
 
 
 @API.function("topk_local_sort", groups=C, header=H, template_args=(0, 1))
@@ -134,15 +138,16 @@ def topk_local_sort(targs, idst, idir, i_end_phase, i_start_phase=0, i_end_step=
     end, start = int(i_end_phase), int(i_start_phase)
     if not (0 <= start <= end <= 5):
         raise violation("api-argument", f"topk_local_sort: phases {start}..{end} are outside 0..5")
+    steps = sum(p + 1 for p in range(start, end + 1))
     _run("topk_local_sort", idst, lambda v, i: local_sort(v, i, int(idir), end, start, int(i_end_step),
-                                                           int(i_start_step), _flag(targs, 0)))
+                                                           int(i_start_step), _flag(targs, 0)), steps)
 
 
 @API.function("topk_merge", groups=C, header=H, template_args=(0, 2))
 def topk_merge(targs, idst, m_iter, k):
     _check_k(int(k), "topk_merge")
     top_min = _flag(targs, 0)
-    _run("topk_merge", idst, lambda v, i: merge(v, i, int(m_iter), int(k), top_min, _flag(targs, 1)))
+    _run("topk_merge", idst, lambda v, i: merge(v, i, int(m_iter), int(k), top_min, _flag(targs, 1)), 1)
 
 
 @API.function("topk_rebuild", groups=C, header=H, template_args=(0, 1))
@@ -151,4 +156,4 @@ def topk_rebuild(targs, idst, idir, m_iter, k, logk, skip_second):
     if 1 << int(logk) != int(k):
         raise violation("api-argument", f"topk_rebuild: logk {int(logk)} is not log2 of k = {int(k)}")
     _run("topk_rebuild", idst, lambda v, i: rebuild(v, i, int(bool(idir)), int(m_iter), int(k), int(logk),
-                                                     int(skip_second), _flag(targs, 0)))
+                                                     int(skip_second), _flag(targs, 0)), int(logk))

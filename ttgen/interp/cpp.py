@@ -1975,7 +1975,7 @@ class Compiler:
         return self.call(self.rt("deref"), [self._expr(node.child_by_field_name("argument"))], node)
 
     _MEMCPY = frozenset({"std::memcpy", "memcpy", "__builtin_memcpy"})
-    _BIT_STORES = frozenset({cruntime.wrap_u32, cruntime.wrap_i32, cruntime.to_float})  # the 32-bit scalars
+    _BIT_STORES = frozenset({cruntime.wrap_u32, cruntime.wrap_i32, cruntime.to_float32})  # the 32-bit scalars
 
     def _memcpy(self, arg_nodes: list[Node], node: Node) -> ast.expr:
         """`std::memcpy(&dst, &src, n)` between two 32-bit scalar variables, the bit cast of C++17 kernels."""

@@ -65,6 +65,12 @@ def to_float(v: Any) -> float:
     return float(v)
 
 
+def to_float32(v: Any) -> float:
+    """A store to a `float`: the value rounded to binary32 (arithmetic runs in double, so one operation then the
+    store rounds exactly as the float operation would)."""
+    return float(np.float32(v))
+
+
 # Integral types by spelling -> the store conversion; anything else is stored as is.
 INTEGRAL_STORE: dict[str, Callable[[Any], Any]] = {
     "uint8_t": wrap_u8, "std::uint8_t": wrap_u8,
@@ -74,7 +80,7 @@ INTEGRAL_STORE: dict[str, Callable[[Any], Any]] = {
     "uintptr_t": wrap_u32, "unsigned long": wrap_u64, "unsigned long long": wrap_u64,
     "int": wrap_i32, "int32_t": wrap_i32, "std::int32_t": wrap_i32, "int8_t": wrap_i8, "int16_t": wrap_i16,
     "int64_t": wrap_i64, "std::int64_t": wrap_i64, "long": wrap_i64, "long long": wrap_i64,
-    "bool": to_bool, "float": to_float, "double": to_float,
+    "bool": to_bool, "float": to_float32, "double": to_float,
 }
 
 SIZEOF: dict[str, int] = {
@@ -473,14 +479,14 @@ def memcpy_value(store: Callable, source: Any) -> Any:
         bits = int(np.array([source], dtype="<f4").view("<u4")[0])
     else:
         bits = int(source) & 0xFFFF_FFFF
-    if store is to_float:
+    if store is to_float32:
         return float(np.array([bits], dtype="<u4").view("<f4")[0])
     return store(bits)
 
 
 # The bytes behind a scalar local, by the conversion its declared type stores through.
 _STORE_DTYPES = {wrap_u8: "u1", wrap_i8: "i1", wrap_u16: "<u2", wrap_i16: "<i2", wrap_u32: "<u4", wrap_i32: "<i4",
-                 wrap_u64: "<u8", wrap_i64: "<i8", to_float: "<f4"}
+                 wrap_u64: "<u8", wrap_i64: "<i8", to_float32: "<f4", to_float: "<f8"}
 
 
 class ScalarView(CppObject):

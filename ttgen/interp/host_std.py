@@ -38,12 +38,23 @@ API.constant("stdout", STDOUT, groups=H, header="<cstdio>")
 API.constant("stderr", STDERR, groups=H, header="<cstdio>")
 
 
+class _Binary32(float):
+    """A binary32 value: `{}` shows float's shortest round-trip digits, a precision shows its exact value."""
+
+    def __format__(self, spec: str) -> str:
+        return str(np.float32(self)) if not spec else super().__format__(spec)
+
+
 def _fmt_arg(value: Any) -> Any:
     """A value as fmt shows it: bool as true/false, a float or bfloat16 by its shortest round-trip digits."""
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, np.float32) or type(value).__name__ == "bfloat16":
-        return float(str(np.float32(value)))
+        return _Binary32(np.float32(value))
+    if type(value) is float and np.isfinite(value) and float(np.float32(value)) == value:
+        # a `float` variable holds a binary32 value in a Python float (a double that happens to be exactly a
+        # binary32 value would show its own shortest digits; such doubles are rare)
+        return _Binary32(value)
     if isinstance(value, StdException):
         return value.message
     return float(value) if isinstance(value, np.floating) else value

@@ -1,77 +1,81 @@
-"""Top-k and sampling: per row, the k largest logits (descending, ties to the lower index) with their indices, then
-one token drawn from them by temperature and top-p (nucleus) sampling with a given uniform random number.
+"""Top-k and sampling over a vocabulary: per row of logits [B, V], the k largest values (descending, ties to the
+lower index) with their indices, and one token drawn from them (temperature, top-k, min-p, top-p; k = 1 is
+greedy) with the row's given uniform number.
 
-A work unit is one tile row (32 rows) of the logits [M, N]. The compute kernel keeps the row tile in a Float32
-working copy and runs k selection rounds, each a multi-stage pass over the N/32 tiles:
+The vocabulary is split over the cores in tile pairs (64 columns). Every core keeps the best 64 candidates of each
+row with the bitonic primitives of compute_kernel_api.h, on the transposed layout they work on: each DST column
+is one row's sequence of 64, values in DST[0..1] and their indices (UInt32) in DST[2..3]. Per pair of logits tiles:
 
-1. m = the row max (reduce MAX over every tile of the row);
-2. per tile, a score (x == m) · (N - column) (eqz on the broadcast difference, then the column index tile on the
-   SFPU); the row max of the scores is N minus the lowest column attaining m, so ties go to the lower index;
-3. m and its column are placed in column j of the value and index tiles (a one-hot column from unary_eq on the
-   column index tile, broadcast multiply), and that element is removed from the working copy (-1e30 added).
+1. the two tiles transposed into DST[4..5], their indices (an index tile from the reader plus the pair's first
+   column, add_unary_tile_int32) in DST[6..7], sorted ascending with topk_local_sort;
+2. the best 64 (descending) beside them, B0 | N0 in window 0 and B1 | N1 in window 4 (copy_dest_values moves the
+   new ones): a descending run followed by an ascending one is bitonic, so topk_merge keeps, position by
+   position, the larger of the two: the best 64 of both, again bitonic;
+3. topk_rebuild sorts that back into descending order and it becomes the new best.
 
-Sampling on the k values, all in one tile: p = exp((v - v_0) / T) over the k columns, normalized; the cumulative
-sum is a matmul with the upper-triangular ones tile; the nucleus keeps column j while the cumulative sum before
-it is below top_p; the sampled position is the number of kept columns whose cumulative (kept) sum is at most
-u · (kept total), and the token is the index in that column.
+Core 0 then takes the other cores' best 64 over the NoC (a ready semaphore it multicasts once its CBs have room,
+a done semaphore the senders count in on) and merges each the same way (flipped to ascending by a rebuild first).
+It transposes the result back to [row, rank], computes the sampling weights e = exp((v - v_0) / T) with the FPU and
+SFPU, and its writer draws the token per row in float32 as ttnn's sampling writer does.
 
-Indices are carried as Float32 and must stay exact in the 19-bit source registers, so N <= 2048; the host turns
-them into uint32.
+Indices are UInt32 in DST (fp32 accumulation, unpacked to DST unrounded), exact for any vocabulary.
 """
 
 from __future__ import annotations
-
 
 from .. import arch
 from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
-from .common import base_context, fp32_hex, io_files, kernel_names, numerics, tensor_context
-from .model import CBPlan, Plan
+from .common import base_context, fp32_hex, kernel_names, numerics, tensor_context
+from .model import CBPlan, OutputFile, Plan
 
-SCHEDULE_KEYS = {"grid", "dst", "math_fidelity", "roles", "work_split"}
-MAX_COLUMNS = 2048  # column indices stay exact in TF32 source registers (11 significant bits)
-REMOVED = -1.0e30  # added to a selected element so that it never wins again
-
-
-MIN_TOP_P = 0.01
-MIN_TEMPERATURE, MAX_TEMPERATURE = 0.01, 100.0
+SCHEDULE_KEYS = {"grid", "math_fidelity", "roles"}
+MAX_K = 64  # the best-candidates window: one row's 64 candidates per DST column
+MAX_ROWS = 32  # the rows are the 32 columns of a transposed tile
+WINDOW = 64
 
 
-def plan_topk(spec: Spec) -> Plan:
-    res.reject_unused_schedule(spec, SCHEDULE_KEYS)
+def _settings(spec: Spec) -> dict:
     c = spec.compute
-    k, top_p, temperature = c.get("k"), c.get("top_p", 1.0), c.get("temperature", 1.0)
+    k = c.get("k")
     if k is None:
         raise spec.error("topk_sampling needs compute.k", "compute")
-    if k > 32:
-        raise spec.error("k is at most 32: the top values of a row fill one tile row", "compute", "k")
-    # The kernel scales by 1 / temperature and compares cumulative sums with top_p in float32 through 19-bit
-    # source registers: values outside these ranges lose the comparison's meaning.
-    if not MIN_TOP_P <= top_p <= 1.0:
-        raise spec.error(f"top_p {top_p:g} is outside [{MIN_TOP_P}, 1]: smaller is not distinguishable from "
-                         "keeping only the largest value at the kernel's precision", "compute", "top_p")
-    if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
-        raise spec.error(f"temperature {temperature:g} is outside [{MIN_TEMPERATURE}, {MAX_TEMPERATURE}]: the "
-                         "scaled logits must stay finite in float32", "compute", "temperature")
+    if k > MAX_K:
+        raise spec.error(f"k = {k} is more than {MAX_K}: each row keeps its best {WINDOW} candidates in one DST "
+                         "window of the sort primitives", "compute", "k")
+    top_p, temperature, min_p = c.get("top_p", 1.0), c.get("temperature", 1.0), c.get("min_p", 0.0)
+    # The schema bounds these too; a spec loaded without it still gets a clear message.
+    if not 0.0 < top_p <= 1.0:
+        raise spec.error(f"top_p {top_p:g} is outside (0, 1]", "compute", "top_p")
+    if not temperature > 0.0:
+        raise spec.error(f"temperature {temperature:g} must be above 0 (k = 1 is greedy sampling)",
+                         "compute", "temperature")
+    if not 0.0 <= min_p < 1.0:
+        raise spec.error(f"min_p {min_p:g} is outside [0, 1)", "compute", "min_p")
+    return {"k": k, "top_p": top_p, "temperature": temperature, "min_p": min_p}
+
+
+def _tensors(spec: Spec, k: int):
     logits = [t for t in spec.inputs.values() if len(t.dims) == 2]
     uniform = [t for t in spec.inputs.values() if len(t.dims) == 1]
     if len(logits) != 1 or len(uniform) != 1 or len(spec.inputs) != 2:
-        raise spec.error("topk_sampling reads logits [rows, columns] and one uniform random number per row [rows]",
-                         "inputs")
+        raise spec.error("topk_sampling reads logits [rows, vocabulary] and one uniform random number per row "
+                         "[rows]", "inputs")
     x, u = logits[0], uniform[0]
-    m, n = x.dims
+    b, v = x.dims
     if x.dtype != "bfloat16":
         raise spec.error("the logits are bfloat16", "inputs", x.name, "dtype")
-    if u.dtype != "float32" or u.dims != (m,):
-        raise spec.error(f"the uniform input is float32 [{m}]", "inputs", u.name, "shape")
-    res.tiling(spec, x)
-    if n > MAX_COLUMNS:
-        raise spec.error(f"{n} columns: indices are carried in Float32 through 19-bit source registers and stay "
-                         f"exact up to {MAX_COLUMNS}", "inputs", x.name, "shape")
-    if k > n:
-        raise spec.error(f"k = {k} is more than the {n} columns", "compute", "k")
-    expected = {"values": ((m, k), "bfloat16"), "indices": ((m, k), "uint32"), "token": ((m,), "uint32")}
+    if b > MAX_ROWS:
+        raise spec.error(f"{b} rows: at most {MAX_ROWS} (one row per column of a transposed tile)",
+                         "inputs", x.name, "shape")
+    if v % arch.TILE_WIDTH:
+        raise spec.error(f"a vocabulary of {v} is not a multiple of {arch.TILE_WIDTH}", "inputs", x.name, "shape")
+    if k > v:
+        raise spec.error(f"k = {k} is more than the vocabulary of {v}", "compute", "k")
+    if u.dtype != "float32" or u.dims != (b,):
+        raise spec.error(f"the uniform input is float32 [{b}]", "inputs", u.name, "shape")
+    expected = {"values": ((b, k), "bfloat16"), "indices": ((b, k), "uint32"), "token": ((b,), "uint32")}
     if sorted(spec.outputs) != sorted(expected):
         raise spec.error("topk_sampling writes outputs named values [rows, k], indices [rows, k] and token [rows]",
                          "outputs")
@@ -79,59 +83,88 @@ def plan_topk(spec: Spec) -> Plan:
         t = spec.outputs[name]
         if t.dims != dims or t.dtype != dtype:
             raise spec.error(f"{name} is {dtype} {list(dims)}", "outputs", name)
-    nt, rows = n // 32, m // 32
-    grid = res.core_grid(spec)
-    fp32, bf16 = FORMATS["float32"], FORMATS["bfloat16"]
-    cbs = [
-        CBPlan(0, "cb_x", bf16, nt, "the row tile's logits"),
-        CBPlan(1, "cb_col", fp32, nt, "column index of every element, built once"),
-        CBPlan(2, "cb_scaler", fp32, 1, "reduce scaler: 1.0 in row 0 of each face"),
-        CBPlan(3, "cb_upper", fp32, 1, "upper-triangular ones (i <= j): a row times it is its cumulative sum"),
-        CBPlan(4, "cb_u", fp32, 1, "the rows' uniform random numbers, each row filled with its own"),
-        CBPlan(16, "cb_values", fp32, 2, "top values"),
-        CBPlan(17, "cb_indices", fp32, 2, "top indices"),
-        CBPlan(18, "cb_token", fp32, 2, "sampled token, in column 0"),
-        CBPlan(24, "cb_work", fp32, 2 * nt, "working copy of the row tile: the previous and the next"),
-        CBPlan(25, "cb_score", fp32, nt, "per-round scores (x == m) · (N - column)"),
-        CBPlan(26, "cb_max", fp32, 1, "the round's row max"),
-        CBPlan(27, "cb_arg", fp32, 1, "the round's lowest column attaining it"),
-        CBPlan(28, "cb_val_acc", fp32, 2, "top values so far: the previous and the next"),
-        CBPlan(29, "cb_idx_acc", fp32, 2, "top indices so far: the previous and the next"),
-        CBPlan(30, "cb_onehot", fp32, 1, "one-hot column j"),
-        CBPlan(31, "cb_tmp", fp32, 2, "sampling intermediates"),
-        CBPlan(5, "cb_row", fp32, 1, "a per-row scalar in column 0 (1/sum, threshold, position)"),
+    return x, u
+
+
+def _cbs(senders: int) -> list[CBPlan]:
+    bf16, fp32, u32 = FORMATS["bfloat16"], FORMATS["float32"], FORMATS["uint32"]
+    gathered = max(2 * senders, 1)
+    return [
+        CBPlan(0, "cb_x", bf16, 4, "logits tiles, a pair at a time, double-buffered"),
+        CBPlan(1, "cb_iota", u32, 1, "index tile: row r holds r (the transposed layout's column offset)"),
+        CBPlan(2, "cb_gather", bf16, gathered, "merge core: the other cores' best 64 values"),
+        CBPlan(3, "cb_gather_idx", u32, gathered, "merge core: their indices"),
+        CBPlan(4, "cb_u", fp32, 1, "merge core: the rows' uniform numbers", page_bytes=4 * MAX_ROWS),
+        CBPlan(16, "cb_send", bf16, 2, "this core's best 64 values, to the merge core"),
+        CBPlan(17, "cb_send_idx", u32, 2, "their indices"),
+        CBPlan(18, "cb_values", bf16, 2, "merge core: top values [row, rank]"),
+        CBPlan(19, "cb_indices", u32, 2, "merge core: their indices [row, rank]"),
+        CBPlan(20, "cb_weights", fp32, 2, "merge core: sampling weights exp((v - v_0) / T) [row, rank]"),
+        CBPlan(21, "cb_token", u32, 1, "merge core: the drawn tokens, one per row", page_bytes=4 * MAX_ROWS),
+        CBPlan(24, "cb_best", bf16, 4, "best 64 per row (descending, transposed): the current and the next"),
+        CBPlan(25, "cb_best_idx", u32, 4, "their indices"),
+        CBPlan(26, "cb_rank", bf16, 2, "merge core: top values [row, rank], for the weights"),
     ]
+
+
+def plan_topk(spec: Spec) -> Plan:
+    res.reject_unused_schedule(spec, SCHEDULE_KEYS)
+    settings = _settings(spec)
+    k = settings["k"]
+    x, u = _tensors(spec, k)
+    b, v = x.dims
+    vt = v // arch.TILE_WIDTH
+    pairs = -(-vt // 2)
+    grid = res.core_grid(spec)
+    # A full rectangle of cores, so that the merge core's ready multicast reaches exactly the senders.
+    if pairs >= grid[0] * grid[1]:
+        columns, rows_of_cores = grid
+    else:
+        columns = min(grid[0], pairs)
+        rows_of_cores = pairs // columns
+    cores = columns * rows_of_cores
+    split = res.split_work(pairs, (columns, rows_of_cores))
+    cbs = _cbs(cores - 1)
     l1 = res.check_l1(spec, cbs)
-    names = kernel_names(spec)
-    cb = {x_.var: x_ for x_ in cbs}
+    names = kernel_names(spec) | {"sender_writer": f"kernels/dataflow/writer_send_{spec.name}.cpp",
+                                  "writer": f"kernels/dataflow/writer_sample_{spec.name}.cpp"}
+    files = [
+        OutputFile("topk_sampling/reader.cpp.j2", names["reader"]),
+        OutputFile("topk_sampling/compute.cpp.j2", names["compute"]),
+        OutputFile("topk_sampling/writer.cpp.j2", names["writer"]),
+        OutputFile("topk_sampling/sender_writer.cpp.j2", names["sender_writer"]),
+        OutputFile("topk_sampling/host.cpp.j2", names["host"]),
+        OutputFile("common/ttgen_io.hpp.j2", names["io"]),
+    ]
+    cb = {c.var: c for c in cbs}
     outs = spec.outputs
     context = base_context(spec, names) | {
-        "x": tensor_context(spec, x, cb["cb_x"], "M", "N"),
-        "u": tensor_context(spec, u, cb["cb_u"], "M", "1"),
-        "out_values": tensor_context(spec, outs["values"], cb["cb_values"], "M", "K"),
-        "out_indices": tensor_context(spec, outs["indices"], cb["cb_indices"], "M", "K"),
-        "out_token": tensor_context(spec, outs["token"], cb["cb_token"], "M", "1"),
+        "x": tensor_context(spec, x, cb["cb_x"], "B", "V"),
+        "u": tensor_context(spec, u, cb["cb_u"], "B", "1"),
+        "out_values": tensor_context(spec, outs["values"], cb["cb_values"], "B", "K"),
+        "out_indices": tensor_context(spec, outs["indices"], cb["cb_indices"], "B", "K"),
+        "out_token": tensor_context(spec, outs["token"], cb["cb_token"], "B", "1"),
         "cb": cb,
         "cbs": cbs,
-        "grid": grid,
-        "dims": {"M": m, "N": n, "K": k, "Nt": nt, "rows": rows},
-        "bits": {"N": fp32_hex(float(n)), "removed": fp32_hex(REMOVED), "inv_temperature": fp32_hex(1.0 / temperature),
-                 "top_p": fp32_hex(top_p), "k": fp32_hex(float(k))},
-        "top_p": top_p,
-        "temperature": temperature,
+        "grid": (columns, rows_of_cores),
+        "cores": cores,
+        "dims": {"B": b, "V": v, "K": k, "Vt": vt, "pairs": pairs},
+        "bits": {"inv_temperature": fp32_hex(1.0 / settings["temperature"])},
+        "settings": settings,
         "fp32_dest_acc_en": True,
+        "dst_full_sync_en": True,  # two windows of four tiles: all eight fp32 DST tiles
     }
     explain = [
-        f"top-{k} of logits [{m}x{n}] then sampling (temperature {temperature}, top_p {top_p}); ties to the lower "
-        "index",
-        f"work unit: one tile row (32 rows): {res.split_work(rows, grid).describe('tile row')}",
-        f"per unit: {k} selection rounds over {nt} tiles (row max, lowest index attaining it, removal), then "
-        "softmax, cumulative sums by a matmul with the upper-triangular ones tile, nucleus and draw in one tile",
-        *[f"CB c_{x_.index} ({x_.purpose}): {x_.pages} pages x {x_.page_size} B {x_.fmt.metal_name}" for x_ in cbs],
+        f"top-{k} of logits [{b}x{v}], then sampling (temperature {settings['temperature']}, min_p "
+        f"{settings['min_p']}, top_p {settings['top_p']}); ties to the lower index",
+        f"work unit: a pair of logits tiles (64 columns): {split.describe('pair')}",
+        "per pair: transpose, local sort ascending, bitonic merge into the best 64, rebuild descending",
+        f"core 0 merges the {cores - 1} other cores' best 64 (NoC writes, ready/done semaphores), computes the "
+        "sampling weights and draws each row's token in its writer",
+        *[f"CB c_{c.index} ({c.purpose}): {c.pages} pages x {c.page_size} B {c.fmt.metal_name}" for c in cbs],
         f"L1 per core: {l1} B of {arch.L1_USABLE} B usable",
     ]
     metadata = {"pattern": "topk_sampling",
-                "compute": {"k": k, "top_p": top_p, "temperature": temperature, "logits": x.name,
-                            "uniform": u.name, "ties": "lower_index"},
+                "compute": settings | {"logits": x.name, "uniform": u.name, "ties": "lower_index"},
                 "numerics": numerics(spec) | {"fp32_accumulation": True}}
-    return Plan(spec, "topk_sampling", io_files(names, "topk_sampling"), context, cbs, metadata, explain)
+    return Plan(spec, "topk_sampling", files, context, cbs, metadata, explain)
