@@ -7,7 +7,8 @@ Tiles per second counts the bfloat16 tiles the kernels moved to and from DRAM; l
 the C++ loop iterations the interpreter executed.
 
 Targets: GEMM 512x512x512 under 10 s, elementwise add 2048x2048 on a 4x4 grid under 1 s (one tile per block,
-as the spec; blocks of 8 tiles are reported too), rendering every spec under 1 s after import. FlashAttention forward at sequence 1024, head dim 64 is reported without a target. Each time
+as the spec; blocks of 8 tiles are reported too), top-k sampling over Llama 3's vocabulary (B=32, V=128256,
+k=50) under 60 s, rendering every spec under 1 s after import. FlashAttention forward at sequence 1024, head dim 64 is reported without a target. Each time
 includes generating the inputs, the reference and the comparison.
 Each workload runs in a fresh process, so that its peak memory is its own; the best of three runs is reported.
 """
@@ -33,6 +34,7 @@ WORKLOADS = {
                                       None),
     "flash attention fwd S=1024 D=64": ("flash_attention_fwd", {"sizes": {"B": 1, "H": 4, "S": 1024, "D": 64}},
                                         None),
+    "topk sampling B=32 V=128256 (8x8)": ("topk_sampling_llama3", {}, 60.0),
 }
 
 CHILD = """

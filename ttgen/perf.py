@@ -56,12 +56,15 @@ def flops(meta: dict) -> float:
 
 
 def compulsory_bytes(meta: dict) -> float:
-    """Bytes of every input and output in its stored format (block-float formats with their exponents)."""
+    """Bytes of every input and output in its stored format (block-float formats with their exponents), in the
+    shape it occupies in DRAM: a plan that pads a tensor to whole tiles says so in the metadata's "stored" (the
+    logits of 8 rows lie in a tile row of 32, as a ttnn tensor of that shape does)."""
     total = 0.0
-    for tensor in (*meta["inputs"].values(), *meta["outputs"].values()):
+    stored = meta.get("stored", {})
+    for name, tensor in (*meta["inputs"].items(), *meta["outputs"].items()):
         fmt = FORMATS.get(tensor["dtype"])
         per_element = fmt.tile_bytes / 1024 if fmt is not None else 1.0  # host-only fp8: one byte
-        total += prod(tensor["shape"]) * per_element
+        total += prod(stored.get(name, tensor["shape"])) * per_element
     return total
 
 

@@ -50,3 +50,12 @@ def test_mutants_fail(rendered, tmp_path, file, pattern, replace):
     report = testing.run(folder)
     assert report.violation is None, str(report.violation)
     assert not report.ok
+
+
+def test_inputs_that_cannot_be_drawn_are_reported_not_looped_on(rendered, monkeypatch):
+    # with no draws left, the reference's search for a clear block choice gives up at once: the run ends as a
+    # budget violation naming the reason, not as a hang or a traceback
+    monkeypatch.setattr("ttgen.reference.attention.MAX_DRAWS", 0)
+    report = testing.run(rendered("deepseek_nsa"))
+    assert report.violation is not None and report.violation.check == "budget"
+    assert "cannot draw its inputs" in str(report.violation)

@@ -61,7 +61,7 @@ def test_other_shapes_and_settings(rendered, sizes, compute, schedule):
     ("compute", r"topk_rebuild<true>\(0, 0, 0, WINDOW", "topk_rebuild<false>(0, 0, 0, WINDOW",
      {"indices", "token"}),  # equal values in any order
     ("compute", r"topk_merge<false, true>\(4, 0, WINDOW\);", "", {"values", "indices", "token"}),  # ranks 32..63
-    ("writer_sample", r"cumulative > threshold", "cumulative >= threshold", {"token"}),  # a draw exactly on an edge
+    ("writer", r"cumulative > threshold", "cumulative >= threshold", {"token"}),  # a draw exactly on an edge
 ])
 def test_mutants_fail_on_the_outputs_they_touch(rendered, tmp_path, file, pattern, replace, wrong):
     folder = testing.copy_folder(rendered("topk_sampling"), tmp_path / "topk")
@@ -73,7 +73,7 @@ def test_min_p_changes_the_draw_and_the_kernel_follows_it(rendered, tmp_path):
     folder = testing.copy_folder(rendered("topk_sampling", sizes={"B": 16, "V": 1024, "K": 8},
                                           compute={"k": 8, "min_p": 0.9, "temperature": 1.0},
                                           schedule={"grid": [2, 1]}), tmp_path / "topk")
-    testing.mutate(folder, "writer_sample", r"constexpr float MIN_P = [0-9.]+f;", "constexpr float MIN_P = 0.0f;")
+    testing.mutate(folder, "writer", r"constexpr float MIN_P = [0-9.]+f;", "constexpr float MIN_P = 0.0f;")
     assert failing(testing.run(folder)) == {"token"}
 
 

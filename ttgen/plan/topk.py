@@ -13,10 +13,11 @@ is one row's sequence of 64, values in DST[0..1] and their indices (UInt32) in D
    position, the larger of the two: the best 64 of both, again bitonic;
 3. topk_rebuild sorts that back into descending order and it becomes the new best.
 
-Core 0 then takes the other cores' best 64 over the NoC (a ready semaphore it multicasts once its CBs have room,
-a done semaphore the senders count in on) and merges each the same way (flipped to ascending by a rebuild first).
-It transposes the result back to [row, rank], computes the sampling weights e = exp((v - v_0) / T) with the FPU and
-SFPU, and its writer draws the token per row in float32 as ttnn's sampling writer does.
+The cores' best candidates then meet in a binary merge tree (core i takes those of i + 1, i + 2, i + 4, ... over the
+NoC, a ready semaphore saying it has room, a done semaphore counting the child in) and are merged the same way,
+flipped to ascending by a rebuild first. Core 0, the root, transposes the result back to [row, rank], computes the
+sampling weights e = exp((v - v_0) / T) with the FPU and SFPU, and its writer draws the token per row in float32 as
+ttnn's sampling writer does.
 
 Indices are UInt32 in DST (fp32 accumulation, unpacked to DST unrounded), exact for any vocabulary.
 """
@@ -27,8 +28,8 @@ from .. import arch
 from ..numerics.dataformat import FORMATS
 from ..spec import Spec
 from . import resources as res
-from .common import base_context, fp32_hex, kernel_names, numerics, tensor_context
-from .model import CBPlan, OutputFile, Plan
+from .common import base_context, fp32_hex, io_files, kernel_names, numerics, tensor_context
+from .model import CBPlan, Plan
 
 SCHEDULE_KEYS = {"grid", "math_fidelity", "roles"}
 MAX_K = 64  # the best-candidates window: one row's 64 candidates per DST column
@@ -86,16 +87,16 @@ def _tensors(spec: Spec, k: int):
     return x, u
 
 
-def _cbs(senders: int) -> list[CBPlan]:
+def _cbs(children: int) -> list[CBPlan]:
     bf16, fp32, u32 = FORMATS["bfloat16"], FORMATS["float32"], FORMATS["uint32"]
-    gathered = max(2 * senders, 1)
+    gathered = 2 * children
     return [
         CBPlan(0, "cb_x", bf16, 4, "logits tiles, a pair at a time, double-buffered"),
         CBPlan(1, "cb_iota", u32, 1, "index tile: row r holds r (the transposed layout's column offset)"),
-        CBPlan(2, "cb_gather", bf16, gathered, "merge core: the other cores' best 64 values"),
-        CBPlan(3, "cb_gather_idx", u32, gathered, "merge core: their indices"),
+        CBPlan(2, "cb_gather", bf16, gathered, "the merge-tree children's best 64 values, a slot each"),
+        CBPlan(3, "cb_gather_idx", u32, gathered, "their indices"),
         CBPlan(4, "cb_u", fp32, 1, "merge core: the rows' uniform numbers", page_bytes=4 * MAX_ROWS),
-        CBPlan(16, "cb_send", bf16, 2, "this core's best 64 values, to the merge core"),
+        CBPlan(16, "cb_send", bf16, 2, "this core's best 64 values, to its parent in the merge tree"),
         CBPlan(17, "cb_send_idx", u32, 2, "their indices"),
         CBPlan(18, "cb_values", bf16, 2, "merge core: top values [row, rank]"),
         CBPlan(19, "cb_indices", u32, 2, "merge core: their indices [row, rank]"),
@@ -116,7 +117,7 @@ def plan_topk(spec: Spec) -> Plan:
     vt = v // arch.TILE_WIDTH
     pairs = -(-vt // 2)
     grid = res.core_grid(spec)
-    # A full rectangle of cores, so that the merge core's ready multicast reaches exactly the senders.
+    # A full rectangle of cores (every core of the program runs the kernels), each with at least one pair.
     if pairs >= grid[0] * grid[1]:
         columns, rows_of_cores = grid
     else:
@@ -124,18 +125,11 @@ def plan_topk(spec: Spec) -> Plan:
         rows_of_cores = pairs // columns
     cores = columns * rows_of_cores
     split = res.split_work(pairs, (columns, rows_of_cores))
-    cbs = _cbs(cores - 1)
+    levels = max(1, (cores - 1).bit_length())  # children of the tree's root: one per level
+    cbs = _cbs(levels)
     l1 = res.check_l1(spec, cbs)
-    names = kernel_names(spec) | {"sender_writer": f"kernels/dataflow/writer_send_{spec.name}.cpp",
-                                  "writer": f"kernels/dataflow/writer_sample_{spec.name}.cpp"}
-    files = [
-        OutputFile("topk_sampling/reader.cpp.j2", names["reader"]),
-        OutputFile("topk_sampling/compute.cpp.j2", names["compute"]),
-        OutputFile("topk_sampling/writer.cpp.j2", names["writer"]),
-        OutputFile("topk_sampling/sender_writer.cpp.j2", names["sender_writer"]),
-        OutputFile("topk_sampling/host.cpp.j2", names["host"]),
-        OutputFile("common/ttgen_io.hpp.j2", names["io"]),
-    ]
+    names = kernel_names(spec)
+    files = io_files(names, "topk_sampling")
     cb = {c.var: c for c in cbs}
     outs = spec.outputs
     context = base_context(spec, names) | {
@@ -159,12 +153,14 @@ def plan_topk(spec: Spec) -> Plan:
         f"{settings['min_p']}, top_p {settings['top_p']}); ties to the lower index",
         f"work unit: a pair of logits tiles (64 columns): {split.describe('pair')}",
         "per pair: transpose, local sort ascending, bitonic merge into the best 64, rebuild descending",
-        f"core 0 merges the {cores - 1} other cores' best 64 (NoC writes, ready/done semaphores), computes the "
-        "sampling weights and draws each row's token in its writer",
+        f"merge tree of {levels} level(s): core i merges the best 64 of cores i + 1, i + 2, i + 4, ... (NoC writes, "
+        "ready/done semaphores); core 0 computes the sampling weights and draws each row's token in its writer",
         *[f"CB c_{c.index} ({c.purpose}): {c.pages} pages x {c.page_size} B {c.fmt.metal_name}" for c in cbs],
         f"L1 per core: {l1} B of {arch.L1_USABLE} B usable",
     ]
     metadata = {"pattern": "topk_sampling",
                 "compute": settings | {"logits": x.name, "uniform": u.name, "ties": "lower_index"},
-                "numerics": numerics(spec) | {"fp32_accumulation": True}}
+                "numerics": numerics(spec) | {"fp32_accumulation": True},
+                # in DRAM the rows are a tile row of 32 and the outputs two tiles of [32, 64]
+                "stored": {x.name: [MAX_ROWS, v], "values": [MAX_ROWS, WINDOW], "indices": [MAX_ROWS, WINDOW]}}
     return Plan(spec, "topk_sampling", files, context, cbs, metadata, explain)
