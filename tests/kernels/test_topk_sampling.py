@@ -46,6 +46,7 @@ def test_the_inputs_put_ties_at_the_top_and_across_the_cut(rendered):
     ({"B": 1, "V": 4096, "K": 33}, {"k": 33, "top_p": 0.5, "temperature": 1.5}, {"grid": [3, 1]}),
     ({"B": 16, "V": 1024, "K": 8}, {"k": 8, "min_p": 0.9, "temperature": 1.0}, {"grid": [1, 1]}),
     ({"B": 5, "V": 64, "K": 64}, {"k": 64}, {"grid": [8, 8]}),  # the whole vocabulary on one core
+    ({"B": 2, "V": 151936, "K": 50}, {"k": 50}, {"grid": [8, 8]}),  # Qwen 2's vocabulary (indices past 2^17)
 ])
 def test_other_shapes_and_settings(rendered, sizes, compute, schedule):
     folder = rendered("topk_sampling", sizes=sizes, compute=compute, schedule=schedule)
