@@ -77,6 +77,11 @@ class ComputeState:
         self.dst = np.zeros((arch.DST_TILES[("full", False)], 32, 32), dtype=np.float32)
 
 
+def template_flag(targs, position: int, default: bool = False) -> bool:
+    """A bool template argument of a call, `default` when left out."""
+    return bool(targs[position]) if len(targs) > position else default
+
+
 def _state() -> ComputeState:
     t = ctx.thread()
     st = t.state.get("compute")
@@ -466,8 +471,7 @@ def transpose_init(icb):
 def transpose_dest_init(targs, operand=0):
     st = _state()
     _require_configured(st, "transpose_dest_init")
-    of_faces = bool(targs[1]) if len(targs) > 1 else True
-    _set_math(st, ("transpose_dest", of_faces))
+    _set_math(st, ("transpose_dest", template_flag(targs, 1, True)))
 
 
 @API.function("transpose_dest", groups=C, header="api/compute/transpose_dest.h", template_args=(0, 2))
@@ -475,7 +479,7 @@ def transpose_dest(targs, idst):
     """A 32x32 transpose of a DST tile in place (each face transposed; with transpose_of_faces, faces 1 and 2
     swapped too): how 32-bit data, which source registers cannot carry exactly, is transposed."""
     st = _state()
-    of_faces = bool(targs[1]) if len(targs) > 1 else True
+    of_faces = template_flag(targs, 1, True)
     _require_math(st, ("transpose_dest", of_faces), "transpose_dest", "transpose_dest_init with the same flags")
     tile = _sfpu_source(st, idst, "transpose_dest")
     _write_dst(st, _math_slot(st, idst, "transpose_dest"), transpose_faces(tile, of_faces, True))
@@ -592,7 +596,7 @@ def _untilize_dims(targs) -> tuple[int, int]:
 def pack_untilize_dest_init(targs, ocb, call_line=0):
     st = _state()
     _require_configured(st, "pack_untilize_dest_init")
-    if (len(targs) > 2 and bool(targs[2])) or (len(targs) > 4 and bool(targs[4])):
+    if template_flag(targs, 2) or template_flag(targs, 4):
         raise violation("unmodelled", "pack_untilize_dest_init: narrow_row and dense packing are not modelled")
     st.untilize = _untilize_dims(targs)
 
@@ -719,7 +723,7 @@ def _sfpu_apply(name: str, fn, values: np.ndarray, targs, rest, call: str) -> np
     scale (template scale_en, then a bfloat16 `scale` argument: the SFPU computes exp(x · scale))."""
     if len(rest) > 0 and int(rest[0]) != VECTOR_MODE_RC:
         raise violation("unmodelled", f"{call}: only VectorMode::RC (the whole tile) is modelled")
-    if name == "exp" and len(targs) > 1 and bool(targs[1]):
+    if name == "exp" and template_flag(targs, 1):
         bits = (int(rest[1]) if len(rest) > 1 else BF16_ONE) & 0xFFFF  # a uint16_t parameter
         scale = np.array([bits << 16], dtype=np.uint32).view(np.float32)[0]
         values = values * scale

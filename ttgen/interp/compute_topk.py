@@ -18,7 +18,8 @@ import numpy as np
 from .api import API
 from .checks import violation
 from . import timing
-from .compute import C, _charge, _configure_sfpu, _math_slot, _require_sfpu, _sfpu_source, _state, _write_dst
+from .compute import (C, _charge, _configure_sfpu, _math_slot, _require_sfpu, _sfpu_source, _state, _write_dst,
+                      template_flag)
 
 H = "api/compute/compute_kernel_api.h"
 LENGTH = 64  # elements per column of the window
@@ -107,11 +108,6 @@ def rebuild(values, indices, idir: int, m_iter: int, k: int, logk: int, skip_sec
     bitonic_steps(values, indices, starts, k, range(logk, 0, -1), idir, stable)
 
 
-def _flag(targs, position: int) -> bool:
-    """A bool template argument, false when left out."""
-    return bool(targs[position]) if len(targs) > position else False
-
-
 def _check_k(k: int, call: str) -> None:
     if k not in KS:
         raise violation("api-argument", f"{call}: k = {k} is not one of {KS}")
@@ -140,14 +136,14 @@ def topk_local_sort(targs, idst, idir, i_end_phase, i_start_phase=0, i_end_step=
         raise violation("api-argument", f"topk_local_sort: phases {start}..{end} are outside 0..5")
     steps = sum(p + 1 for p in range(start, end + 1))
     _run("topk_local_sort", idst, lambda v, i: local_sort(v, i, int(idir), end, start, int(i_end_step),
-                                                           int(i_start_step), _flag(targs, 0)), steps)
+                                                           int(i_start_step), template_flag(targs, 0)), steps)
 
 
 @API.function("topk_merge", groups=C, header=H, template_args=(0, 2))
 def topk_merge(targs, idst, m_iter, k):
     _check_k(int(k), "topk_merge")
-    top_min = _flag(targs, 0)
-    _run("topk_merge", idst, lambda v, i: merge(v, i, int(m_iter), int(k), top_min, _flag(targs, 1)), 1)
+    top_min = template_flag(targs, 0)
+    _run("topk_merge", idst, lambda v, i: merge(v, i, int(m_iter), int(k), top_min, template_flag(targs, 1)), 1)
 
 
 @API.function("topk_rebuild", groups=C, header=H, template_args=(0, 1))
@@ -156,4 +152,4 @@ def topk_rebuild(targs, idst, idir, m_iter, k, logk, skip_second):
     if 1 << int(logk) != int(k):
         raise violation("api-argument", f"topk_rebuild: logk {int(logk)} is not log2 of k = {int(k)}")
     _run("topk_rebuild", idst, lambda v, i: rebuild(v, i, int(bool(idir)), int(m_iter), int(k), int(logk),
-                                                     int(skip_second), _flag(targs, 0)), int(logk))
+                                                     int(skip_second), template_flag(targs, 0)), int(logk))

@@ -32,9 +32,9 @@ from .common import base_context, fp32_hex, io_files, kernel_names, numerics, te
 from .model import CBPlan, Plan
 
 SCHEDULE_KEYS = {"grid", "math_fidelity", "roles"}
-MAX_K = 64  # the best-candidates window: one row's 64 candidates per DST column
+WINDOW = 64  # the best candidates a row keeps: one DST column of the sort primitives' window
+MAX_K = WINDOW
 MAX_ROWS = 32  # the rows are the 32 columns of a transposed tile
-WINDOW = 64
 
 
 def _settings(spec: Spec) -> dict:
@@ -141,7 +141,6 @@ def plan_topk(spec: Spec) -> Plan:
         "cb": cb,
         "cbs": cbs,
         "grid": (columns, rows_of_cores),
-        "cores": cores,
         "dims": {"B": b, "V": v, "K": k, "Vt": vt, "pairs": pairs},
         "bits": {"inv_temperature": fp32_hex(1.0 / settings["temperature"])},
         "settings": settings,

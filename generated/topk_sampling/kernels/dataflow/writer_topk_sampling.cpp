@@ -64,9 +64,12 @@ void kernel_main() {
     for (uint32_t row = 0; row < B; ++row) {
         uint32_t kept = 0;
         float kept_weight = 0.0f;
-        while (kept < K && weight[at(row, kept)] >= MIN_P) {
-            kept_weight += weight[at(row, kept)];
-            ++kept;
+        for (; kept < K; ++kept) {
+            float w = weight[at(row, kept)];
+            if (w < MIN_P) {
+                break;
+            }
+            kept_weight += w;
         }
         float nucleus_bound = TOP_P * kept_weight;
         uint32_t nucleus = 0;
